@@ -1,0 +1,40 @@
+import { status } from '@grpc/grpc-js';
+
+/**
+ * A domain error that carries its gRPC status code. Libraries throw these; one function at the server edge
+ * (toServiceError) turns any error into a status, so codes are chosen where the cause is known.
+ */
+export class EngramError extends Error {
+  override readonly name = 'EngramError';
+  constructor(
+    readonly code: status,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** INVALID_ARGUMENT naming the offending field, e.g. `memory.subject: must not be empty`. */
+export const invalidArgument = (field: string, reason: string) =>
+  new EngramError(status.INVALID_ARGUMENT, `${field}: ${reason}`);
+export const notFound = (message: string) => new EngramError(status.NOT_FOUND, message);
+export const alreadyExists = (message: string) => new EngramError(status.ALREADY_EXISTS, message);
+export const failedPrecondition = (message: string) => new EngramError(status.FAILED_PRECONDITION, message);
+export const resourceExhausted = (message: string) => new EngramError(status.RESOURCE_EXHAUSTED, message);
+export const unavailable = (message: string, cause?: unknown) =>
+  new EngramError(status.UNAVAILABLE, message, { cause });
+export const deadlineExceeded = (message: string, cause?: unknown) =>
+  new EngramError(status.DEADLINE_EXCEEDED, message, { cause });
+export const permissionDenied = (message: string) => new EngramError(status.PERMISSION_DENIED, message);
+export const unauthenticated = (message: string) => new EngramError(status.UNAUTHENTICATED, message);
+export const cancelled = (message: string) => new EngramError(status.CANCELLED, message);
+
+export function isEngramError(err: unknown): err is EngramError {
+  return err instanceof EngramError;
+}
+
+/** Name of a status code ("INVALID_ARGUMENT"), for logs and CLI output. */
+export function statusName(code: number): string {
+  return (status as unknown as Record<number, string>)[code] ?? `CODE_${code}`;
+}

@@ -1,0 +1,50 @@
+import type { ServiceDefinition, MethodDefinition, ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
+import { packageDefinition } from './protos.js';
+import { toServiceError, type BugReporter } from './server-errors.js';
+
+/** Metadata entry that carries the tenant on internal hops (set by gateways, never by clients). */
+export const TENANT_METADATA_KEY = 'engram-tenant';
+
+/** The service definition of a fully-qualified service, e.g. "engram.v1.MemoryService". */
+export function serviceDefinition(files: readonly string[], fullName: string): ServiceDefinition {
+  const def = packageDefinition(files)[fullName];
+  if (!def || 'format' in def) throw new Error(`unknown service ${fullName}`);
+  return def as unknown as ServiceDefinition;
+}
+
+const identity = (b: Buffer): Buffer => b;
+
+/**
+ * The same service with every request and response left as bytes, for routers that read routing fields from
+ * the wire and forward the bytes untouched.
+ */
+export function rawServiceDefinition(def: ServiceDefinition): ServiceDefinition<Record<string, MethodDefinition<Buffer, Buffer>>> {
+  const raw: Record<string, MethodDefinition<Buffer, Buffer>> = {};
+  for (const [name, method] of Object.entries(def)) {
+    raw[name] = {
+      ...(method as MethodDefinition<unknown, unknown>),
+      requestSerialize: identity,
+      requestDeserialize: identity,
+      responseSerialize: identity,
+      responseDeserialize: identity,
+    };
+  }
+  return raw;
+}
+
+/**
+ * Adapts an async function to a grpc-js unary handler: its result is the response, anything it throws becomes
+ * a status through toServiceError (domain codes kept, bugs reported and answered UNKNOWN).
+ */
+export function unary<Req, Res>(
+  method: string,
+  fn: (request: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res>,
+  report: BugReporter,
+): (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void {
+  return (call, callback) => {
+    fn(call.request, call).then(
+      (res) => callback(null, res),
+      (err: unknown) => callback(toServiceError(err, method, report)),
+    );
+  };
+}

@@ -1,0 +1,10 @@
+export * from './errors.js';
+export * from './server-errors.js';
+export * from './loader-options.js';
+export * from './protos.js';
+export * from './grpc-server.js';
+export * from './wire.js';
+export * from './time.js';
+export * from './layers.js';
+export * from './page-token.js';
+export type * from './types.js';

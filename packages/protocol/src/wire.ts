@@ -1,0 +1,121 @@
+import { invalidArgument } from './errors.js';
+
+/**
+ * Minimal protobuf wire scanning, so that a router can read a routing field (a subject) from request bytes
+ * and forward the bytes untouched instead of decoding and re-encoding the whole message.
+ */
+
+export const WIRE_VARINT = 0;
+export const WIRE_I64 = 1;
+export const WIRE_LEN = 2;
+export const WIRE_I32 = 5;
+
+/** Called per field; return false to stop scanning. */
+export type FieldVisitor = (field: number, wireType: number, valueStart: number, valueEnd: number, tagStart: number) => boolean | void;
+
+function malformed(): never {
+  throw invalidArgument('request', 'malformed protobuf message');
+}
+
+/** Reads a varint at pos; returns [value, nextPos]. Values above 2^53 lose precision (only lengths and tags are read). */
+export function readVarint(buf: Uint8Array, pos: number, end: number): [number, number] {
+  let result = 0;
+  let shift = 1;
+  for (let i = 0; i < 10; i++) {
+    if (pos >= end) malformed();
+    const b = buf[pos++]!;
+    result += (b & 0x7f) * shift;
+    if (b < 0x80) return [result, pos];
+    shift *= 128;
+  }
+  return malformed();
+}
+
+/** Visits the top-level fields of the message in buf[start, end). Throws INVALID_ARGUMENT on malformed input. */
+export function scanFields(buf: Uint8Array, visit: FieldVisitor, start = 0, end = buf.length): void {
+  let pos = start;
+  while (pos < end) {
+    const tagStart = pos;
+    const [tag, afterTag] = readVarint(buf, pos, end);
+    const field = Math.floor(tag / 8);
+    const wireType = tag & 7;
+    if (field === 0) malformed();
+    let valueStart = afterTag;
+    let valueEnd: number;
+    switch (wireType) {
+      case WIRE_VARINT:
+        valueEnd = readVarint(buf, afterTag, end)[1];
+        break;
+      case WIRE_I64:
+        valueEnd = afterTag + 8;
+        break;
+      case WIRE_LEN: {
+        const [len, afterLen] = readVarint(buf, afterTag, end);
+        valueStart = afterLen;
+        valueEnd = afterLen + len;
+        break;
+      }
+      case WIRE_I32:
+        valueEnd = afterTag + 4;
+        break;
+      default:
+        return malformed();
+    }
+    if (valueEnd > end) malformed();
+    if (visit(field, wireType, valueStart, valueEnd, tagStart) === false) return;
+    pos = valueEnd;
+  }
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+function utf8(buf: Uint8Array, start: number, end: number): string {
+  try {
+    return decoder.decode(buf.subarray(start, end));
+  } catch {
+    return malformed();
+  }
+}
+
+/**
+ * Reads a string field reached through a path of field numbers, e.g. [1, 2] for `memory.subject`.
+ * Follows protobuf semantics: repeated occurrences of an embedded message merge and the last scalar wins.
+ * Returns "" when the field is absent.
+ */
+export function readStringPath(buf: Uint8Array, path: readonly number[], start = 0, end = buf.length): string {
+  let found = '';
+  const [head, ...rest] = path;
+  scanFields(
+    buf,
+    (field, wireType, vs, ve) => {
+      if (field !== head) return;
+      if (wireType !== WIRE_LEN) malformed();
+      if (rest.length === 0) found = utf8(buf, vs, ve);
+      else {
+        const inner = readStringPath(buf, rest, vs, ve);
+        if (inner !== '') found = inner;
+      }
+    },
+    start,
+    end,
+  );
+  return found;
+}
+
+/** Encodes a varint (non-negative integers below 2^53). */
+export function encodeVarint(value: number, out: number[]): void {
+  let v = value;
+  while (v >= 0x80) {
+    out.push((v % 128) | 0x80);
+    v = Math.floor(v / 128);
+  }
+  out.push(v);
+}
+
+/** The bytes of a length-delimited field: tag, length, payload. */
+export function lengthDelimited(field: number, payload: Uint8Array): Buffer {
+  const head: number[] = [];
+  encodeVarint(field * 8 + WIRE_LEN, head);
+  encodeVarint(payload.length, head);
+  return Buffer.concat([Buffer.from(head), payload]);
+}
