@@ -1,0 +1,23 @@
+import { duration, int, size } from '../parsers.js';
+import { group, setting } from '../setting.js';
+
+/** Group commit: concurrent writes share one LevelDB batch (the seed's batch processing). */
+export const batchingGroup = group({
+  title: 'Write batching (group commit)',
+  settings: {
+    maxWrites: setting('ENGRAM_BATCH_MAX_WRITES', '512', 'Most writes committed in one LevelDB batch', int(1, 100_000)),
+    maxBytes: setting('ENGRAM_BATCH_MAX_BYTES', '8mb', 'Most bytes committed in one LevelDB batch (a single larger write still goes alone)', size(1024, 2 ** 30)),
+    maxDelay: setting(
+      'ENGRAM_BATCH_MAX_DELAY',
+      '0ms',
+      'How long an idle writer waits for more writes before committing (writes arriving while a batch is being written always wait for the next one)',
+      duration(0, 1000),
+    ),
+    maxPending: setting(
+      'ENGRAM_BATCH_MAX_PENDING',
+      '20000',
+      'Writes that may wait for a batch; beyond this a write is refused with RESOURCE_EXHAUSTED',
+      int(1, 10_000_000),
+    ),
+  },
+});

@@ -1,0 +1,14 @@
+import { size } from '../parsers.js';
+import { group, setting } from '../setting.js';
+
+export const cacheGroup = group({
+  title: 'Cache',
+  settings: {
+    maxBytes: setting(
+      'ENGRAM_CACHE_MAX_BYTES',
+      '64mb',
+      'In-process LRU of decoded memories in front of LevelDB, by approximate size (0 = off)',
+      size(0, 64 * 2 ** 30),
+    ),
+  },
+});

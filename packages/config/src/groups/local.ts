@@ -1,0 +1,14 @@
+import { int, text } from '../parsers.js';
+import { group, setting } from '../setting.js';
+
+/** `npm start`: a whole cluster as child processes on one machine. */
+export const localClusterGroup = group({
+  title: 'Local cluster (npm start)',
+  settings: {
+    host: setting('ENGRAM_LOCAL_HOST', '127.0.0.1', 'Address every local node binds', text()),
+    gatewayPort: setting('ENGRAM_LOCAL_GATEWAY_PORT', '50051', 'Gateway port', int(0, 65535)),
+    shardBasePort: setting('ENGRAM_LOCAL_SHARD_BASE_PORT', '50061', 'Port of shard-0; shard-i listens on base + i', int(0, 65535)),
+    shards: setting('ENGRAM_LOCAL_SHARDS', '3', 'Number of memory shards', int(1, 64)),
+    dataDir: setting('ENGRAM_LOCAL_DATA_DIR', './data', 'Parent directory of the shards\' stores', text()),
+  },
+});

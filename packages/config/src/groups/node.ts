@@ -1,0 +1,30 @@
+import { hostname } from 'node:os';
+import { address, duration, oneOf, text } from '../parsers.js';
+import { group, setting } from '../setting.js';
+
+/** Settings every node has. The listen default differs per service. */
+export const nodeGroup = (defaultListen: string) =>
+  group({
+    title: 'Node',
+    settings: {
+      id: setting(
+        'ENGRAM_NODE_ID',
+        '',
+        'Stable node id used on the hash ring (a StatefulSet pod name); empty = the host name',
+        text().transform((v) => v || hostname()),
+      ),
+      listen: setting('ENGRAM_LISTEN', defaultListen, 'Address the gRPC server binds (port 0 = any free port)', address()),
+      logLevel: setting(
+        'ENGRAM_LOG_LEVEL',
+        'info',
+        'Log level of the JSON log on stdout',
+        oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
+      ),
+      shutdownGrace: setting(
+        'ENGRAM_SHUTDOWN_GRACE',
+        '10s',
+        'On SIGTERM/SIGINT, how long in-flight calls may take to finish before they are cancelled',
+        duration(0, 600_000),
+      ),
+    },
+  });

@@ -1,0 +1,60 @@
+import { bool, duration, int, oneOf, size, text } from '../parsers.js';
+import { group, setting } from '../setting.js';
+
+/**
+ * The seed's BadgerOptions, played by LevelDB through classic-level. NumLevelZeroTables (4),
+ * NumLevelZeroTablesStall (8 slowdown, 12 stop) and LevelSizeMultiplier (10) are compiled into LevelDB and not
+ * settable; the README's mapping table says so.
+ */
+export const storageGroup = group({
+  title: 'Storage (BadgerOptions → LevelDB)',
+  seed: 'BadgerOptions',
+  settings: {
+    dataDir: setting('ENGRAM_DATA_DIR', '', 'Directory of this shard\'s LevelDB store; empty = ./data/<node id>', text()),
+    blockCacheSize: setting(
+      'ENGRAM_STORAGE_BLOCK_CACHE_SIZE',
+      '64mb',
+      'LevelDB block cache of uncompressed blocks (BlockCacheSize; classic-level cacheSize)',
+      size(0, 64 * 2 ** 30),
+    ),
+    writeBufferSize: setting(
+      'ENGRAM_STORAGE_WRITE_BUFFER_SIZE',
+      '16mb',
+      'Memtable size before it is flushed to a level-0 table; two may be in memory (MemoryLimit / NumMemtables)',
+      size(64 * 1024, 4 * 2 ** 30),
+    ),
+    blockSize: setting('ENGRAM_STORAGE_BLOCK_SIZE', '4kb', 'Approximate uncompressed size of a table block', size(1024, 4 * 2 ** 20)),
+    maxOpenFiles: setting('ENGRAM_STORAGE_MAX_OPEN_FILES', '1000', 'Table files LevelDB may keep open', int(16, 1_000_000)),
+    maxFileSize: setting('ENGRAM_STORAGE_MAX_FILE_SIZE', '4mb', 'Bytes written to a table file before starting the next', size(64 * 1024, 2 ** 30)),
+    blockRestartInterval: setting(
+      'ENGRAM_STORAGE_BLOCK_RESTART_INTERVAL',
+      '16',
+      'Keys between restart points of prefix compression in a block',
+      int(1, 1024),
+    ),
+    compression: setting(
+      'ENGRAM_STORAGE_COMPRESSION',
+      'snappy',
+      'Block compression (CompressionLevel: none, or snappy, the only codec LevelDB has)',
+      oneOf(['snappy', 'none']),
+    ),
+    sync: setting(
+      'ENGRAM_STORAGE_SYNC',
+      'true',
+      'fsync each write batch before acknowledging its writes (false: the OS flushes later; a crash may lose the last writes)',
+      bool(),
+    ),
+    payloadDeflateThreshold: setting(
+      'ENGRAM_STORAGE_PAYLOAD_DEFLATE_THRESHOLD',
+      '1kb',
+      'Payloads larger than this are stored deflated',
+      size(0, 2 ** 30),
+    ),
+    compactionInterval: setting(
+      'ENGRAM_STORAGE_COMPACTION_INTERVAL',
+      '10m',
+      'How often key ranges freed by expiry and forgetting are compacted (0 = never)',
+      duration(0, 7 * 86_400_000),
+    ),
+  },
+});

@@ -1,0 +1,58 @@
+import { batchingGroup } from './groups/batching.js';
+import { cacheGroup } from './groups/cache.js';
+import { membershipGroup, resilienceGroup } from './groups/gateway.js';
+import { limitsGroup } from './groups/limits.js';
+import { localClusterGroup } from './groups/local.js';
+import { nodeGroup } from './groups/node.js';
+import { processingGroup } from './groups/processing.js';
+import { rankingGroup } from './groups/ranking.js';
+import { retentionGroup } from './groups/retention.js';
+import { storageGroup } from './groups/storage.js';
+import { oneOf } from './parsers.js';
+import { group, setting, type ConfigOf } from './setting.js';
+
+const testingGroup = group({
+  title: 'Testing',
+  settings: {
+    clock: setting(
+      'ENGRAM_TEST_CLOCK',
+      'system',
+      'system, or manual: the shard\'s clock only moves through the internal SetClock call (tests of retention)',
+      oneOf(['system', 'manual']),
+    ),
+  },
+});
+
+/** Settings of a memory shard. */
+export const shardGroups = {
+  node: nodeGroup('127.0.0.1:50061'),
+  storage: storageGroup,
+  cache: cacheGroup,
+  batching: batchingGroup,
+  retention: retentionGroup,
+  processing: processingGroup,
+  ranking: rankingGroup,
+  limits: limitsGroup,
+  testing: testingGroup,
+};
+export type ShardConfig = ConfigOf<typeof shardGroups>;
+
+/** Settings of a gateway. */
+export const gatewayGroups = {
+  node: nodeGroup('127.0.0.1:50051'),
+  membership: membershipGroup,
+  internal: resilienceGroup,
+  limits: group({ title: 'Limits', settings: { messageBytes: limitsGroup.settings.messageBytes, batchItems: limitsGroup.settings.batchItems } }),
+};
+export type GatewayConfig = ConfigOf<typeof gatewayGroups>;
+
+/** Settings of the local cluster launcher. */
+export const localGroups = { local: localClusterGroup };
+export type LocalConfig = ConfigOf<typeof localGroups>;
+
+/** Every service's groups, for the configuration reference. */
+export const allServices = [
+  { name: 'memory-shard', groups: shardGroups },
+  { name: 'gateway', groups: gatewayGroups },
+  { name: 'local cluster', groups: localGroups },
+] as const;
