@@ -1,0 +1,55 @@
+import { messageType } from '@engram/protocol';
+import type {
+  HashEntry__Output,
+  MemoryRecord,
+  MemoryRecord__Output,
+  SubjectCounters__Output,
+  TenantCounters__Output,
+} from '@engram/protocol';
+
+/** Encodes and decodes one engram.storage.v1 message; decoded values must be treated as immutable. */
+export interface Codec<In, Out> {
+  encode(value: In): Uint8Array;
+  decode(bytes: Uint8Array): Out;
+}
+
+function codec<In, Out>(fullName: string): Codec<In, Out> {
+  const type = messageType(fullName);
+  return {
+    encode: (value) => type.encode(value as object).finish(),
+    decode: (bytes) => type.decode(bytes) as unknown as Out,
+  };
+}
+
+export type StoredMemory = MemoryRecord__Output;
+
+export const recordCodec: Codec<MemoryRecord, StoredMemory> = codec('engram.storage.v1.MemoryRecord');
+export const tenantCountersCodec: Codec<TenantCounters__Output, TenantCounters__Output> = codec('engram.storage.v1.TenantCounters');
+export const subjectCountersCodec: Codec<SubjectCounters__Output, SubjectCounters__Output> = codec('engram.storage.v1.SubjectCounters');
+export const hashEntryCodec: Codec<HashEntry__Output, HashEntry__Output> = codec('engram.storage.v1.HashEntry');
+export const tombstoneCodec: Codec<{ forgottenAtMs: number }, { forgottenAtMs: number }> = codec('engram.storage.v1.Tombstone');
+
+/** A posting's value: the term's frequency in the memory, as a varint. */
+export function encodeCount(n: number): Uint8Array {
+  const out: number[] = [];
+  let v = n;
+  while (v >= 0x80) {
+    out.push((v & 0x7f) | 0x80);
+    v >>>= 7;
+  }
+  out.push(v);
+  return Uint8Array.from(out);
+}
+
+export function decodeCount(bytes: Uint8Array): number {
+  let result = 0;
+  let shift = 0;
+  for (const b of bytes) {
+    result |= (b & 0x7f) << shift;
+    if (b < 0x80) break;
+    shift += 7;
+  }
+  return result >>> 0;
+}
+
+export const EMPTY = new Uint8Array(0);

@@ -1,0 +1,230 @@
+import type { BatchOperation, ClassicLevel } from 'classic-level';
+import { resourceExhausted, unavailable } from '@engram/protocol';
+
+export interface BatchOp {
+  type: 'put' | 'del';
+  key: string;
+  value?: Uint8Array;
+}
+
+/** One logical write: its ops are committed atomically, in the same LevelDB batch. */
+export interface CommitRequest<M> {
+  ops: BatchOp[];
+  /** Higher is committed first when writes queue up (0..7). */
+  priority: number;
+  /** Handed to the contributor when the write joins a batch. */
+  meta?: M;
+}
+
+/** Adds derived ops (such as counters) to a batch at the moment it is formed, in commit order. */
+export interface BatchContributor<M> {
+  contribute(metas: readonly M[]): BatchOp[];
+  settled?(metas: readonly M[], ok: boolean): void;
+}
+
+export interface GroupCommitOptions {
+  /** Most writes per batch. */
+  maxWrites: number;
+  /** Most bytes per batch (a single larger write still goes alone). */
+  maxBytes: number;
+  /** How long an idle writer waits for more writes before committing. */
+  maxDelayMs: number;
+  /** Writes that may wait; beyond this write() fails RESOURCE_EXHAUSTED. */
+  maxPending: number;
+  /** fsync each batch before acknowledging. */
+  sync: boolean;
+}
+
+export interface BatchStats {
+  writes: number;
+  ops: number;
+  bytes: number;
+  durationMs: number;
+  ok: boolean;
+}
+
+interface Pending<M> {
+  ops: BatchOp[];
+  bytes: number;
+  meta: M | undefined;
+  seq: number;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+interface OverlayEntry {
+  value: Uint8Array | null;
+  seq: number;
+  priority: number;
+}
+
+const PRIORITIES = 8;
+
+/**
+ * Group commit: concurrent writes are collected into one LevelDB batch, higher priorities first, and each write
+ * is acknowledged only after its batch is written. Until then its ops are visible to read() (the overlay), so a
+ * read-modify-write that follows an unacknowledged write sees it. A write that touches a key of a still-pending
+ * write never overtakes it: it takes that write's priority if lower.
+ */
+export class GroupCommitWriter<M = unknown> {
+  private readonly queues: Pending<M>[][] = Array.from({ length: PRIORITIES }, () => []);
+  private readonly overlay = new Map<string, OverlayEntry>();
+  private queued = 0;
+  private seq = 0;
+  private flushing = false;
+  private scheduled = false;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private idleWaiters: (() => void)[] = [];
+  readonly totals = { batches: 0, writes: 0, failedBatches: 0 };
+
+  constructor(
+    private readonly db: ClassicLevel<string, Uint8Array>,
+    private readonly options: GroupCommitOptions,
+    private readonly contributor?: BatchContributor<M>,
+    private readonly onBatch?: (stats: BatchStats) => void,
+  ) {}
+
+  /** Writes waiting for or in a batch. */
+  get pending(): number {
+    return this.queued;
+  }
+
+  /** The pending value of key: bytes, null for a pending delete, undefined when nothing is pending. */
+  read(key: string): Uint8Array | null | undefined {
+    return this.overlay.get(key)?.value;
+  }
+
+  /** Resolves when the write's batch is durable (per the sync option); rejects if it could not be written. */
+  write(request: CommitRequest<M>): Promise<void> {
+    if (this.closed) return Promise.reject(unavailable('store is closing'));
+    if (this.queued >= this.options.maxPending) {
+      return Promise.reject(resourceExhausted(`write queue full (${this.options.maxPending} pending writes)`));
+    }
+    let priority = Math.min(PRIORITIES - 1, Math.max(0, Math.floor(request.priority)));
+    let bytes = 0;
+    for (const op of request.ops) {
+      bytes += op.key.length + (op.value?.length ?? 0);
+      const earlier = this.overlay.get(op.key);
+      if (earlier && earlier.priority < priority) priority = earlier.priority;
+    }
+    const seq = ++this.seq;
+    for (const op of request.ops) {
+      this.overlay.set(op.key, { value: op.type === 'put' ? op.value! : null, seq, priority });
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.queues[priority]!.push({ ops: request.ops, bytes, meta: request.meta, seq, resolve, reject });
+      this.queued += 1;
+      this.schedule();
+    });
+  }
+
+  /** Resolves when every write queued so far is settled. */
+  drain(): Promise<void> {
+    if (this.queued === 0 && !this.flushing) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Refuses new writes and waits for the queued ones. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) this.runNow();
+    await this.drain();
+  }
+
+  private runNow(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.scheduled = true;
+    setImmediate(this.run);
+  }
+
+  private readonly run = (): void => {
+    this.scheduled = false;
+    this.timer = undefined;
+    void this.flushLoop();
+  };
+
+  private schedule(): void {
+    if (this.flushing) return;
+    if (this.timer) {
+      if (this.queued >= this.options.maxWrites) this.runNow();
+      return;
+    }
+    if (this.scheduled) return;
+    this.scheduled = true;
+    if (this.options.maxDelayMs > 0 && this.queued < this.options.maxWrites && !this.closed) {
+      this.timer = setTimeout(this.run, this.options.maxDelayMs);
+    } else {
+      // setImmediate lets the writes of this turn of the event loop join the batch.
+      setImmediate(this.run);
+    }
+  }
+
+  private takeBatch(): Pending<M>[] {
+    const batch: Pending<M>[] = [];
+    let bytes = 0;
+    for (let p = PRIORITIES - 1; p >= 0; p--) {
+      const queue = this.queues[p]!;
+      while (queue.length > 0 && batch.length < this.options.maxWrites) {
+        const next = queue[0]!;
+        if (batch.length > 0 && bytes + next.bytes > this.options.maxBytes) return batch;
+        batch.push(queue.shift()!);
+        bytes += next.bytes;
+      }
+      if (batch.length >= this.options.maxWrites) break;
+    }
+    return batch;
+  }
+
+  private async flushLoop(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      for (let batch = this.takeBatch(); batch.length > 0; batch = this.takeBatch()) {
+        await this.commit(batch);
+      }
+    } finally {
+      this.flushing = false;
+      if (this.queued === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+    }
+  }
+
+  private async commit(batch: Pending<M>[]): Promise<void> {
+    const started = performance.now();
+    const metas = batch.flatMap((w) => (w.meta === undefined ? [] : [w.meta]));
+    const ops: BatchOp[] = [];
+    let bytes = 0;
+    for (const w of batch) {
+      for (const op of w.ops) ops.push(op);
+      bytes += w.bytes;
+    }
+    let ok = true;
+    let failure: unknown;
+    try {
+      const extra = this.contributor?.contribute(metas) ?? [];
+      for (const op of extra) ops.push(op);
+      await this.db.batch(ops as BatchOperation<ClassicLevel<string, Uint8Array>, string, Uint8Array>[], {
+        sync: this.options.sync,
+      });
+    } catch (err) {
+      ok = false;
+      failure = err;
+    }
+    for (const w of batch) {
+      for (const op of w.ops) {
+        if (this.overlay.get(op.key)?.seq === w.seq) this.overlay.delete(op.key);
+      }
+    }
+    this.queued -= batch.length;
+    this.totals.batches += 1;
+    this.totals.writes += batch.length;
+    if (!ok) this.totals.failedBatches += 1;
+    this.contributor?.settled?.(metas, ok);
+    this.onBatch?.({ writes: batch.length, ops: ops.length, bytes, durationMs: performance.now() - started, ok });
+    for (const w of batch) {
+      if (ok) w.resolve();
+      else w.reject(unavailable('storage write failed', failure));
+    }
+  }
+}

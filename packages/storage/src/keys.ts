@@ -1,0 +1,112 @@
+/**
+ * Key layout of a shard's LevelDB store. Every key starts with a one-letter space and carries the tenant, and
+ * every per-memory key the subject too; components are joined by NUL, which no component may contain (tenants,
+ * subjects, ids and terms are validated). Timestamps in keys are zero-padded decimal so that byte order is time
+ * order.
+ *
+ *   m ␀ tenant ␀ subject ␀ id              → MemoryRecord                     one subject's memories, id (ULID) order
+ *   p ␀ tenant ␀ term ␀ subject ␀ id       → term frequency (varint)           postings: a term across a tenant or one subject
+ *   h ␀ tenant ␀ subject ␀ content-hash    → HashEntry                        duplicate detection
+ *   x ␀ expires-ms ␀ tenant ␀ subject ␀ id → ''                               retention: what expires when
+ *   z ␀ tenant ␀ subject ␀ id              → Tombstone                        forgotten ids
+ *   y ␀ purge-ms ␀ tenant ␀ subject ␀ id   → ''                               when a tombstone may go
+ *   s ␀ tenant ␀ subject                   → SubjectCounters
+ *   n ␀ tenant                             → TenantCounters
+ */
+
+const SEP = '\x00';
+const TIME_WIDTH = 15;
+
+export const Space = {
+  Memory: 'm',
+  Posting: 'p',
+  Hash: 'h',
+  Expiry: 'x',
+  Tombstone: 'z',
+  TombstonePurge: 'y',
+  SubjectCounters: 's',
+  TenantCounters: 'n',
+} as const;
+
+const pad = (ms: number) => String(Math.max(0, Math.floor(ms))).padStart(TIME_WIDTH, '0');
+
+export const memoryKey = (tenant: string, subject: string, id: string) =>
+  `${Space.Memory}${SEP}${tenant}${SEP}${subject}${SEP}${id}`;
+export const subjectMemoryPrefix = (tenant: string, subject: string) => `${Space.Memory}${SEP}${tenant}${SEP}${subject}${SEP}`;
+export const tenantMemoryPrefix = (tenant: string) => `${Space.Memory}${SEP}${tenant}${SEP}`;
+
+export const postingKey = (tenant: string, term: string, subject: string, id: string) =>
+  `${Space.Posting}${SEP}${tenant}${SEP}${term}${SEP}${subject}${SEP}${id}`;
+/** Postings of a term in one subject, or across the tenant when subject is omitted. */
+export const postingPrefix = (tenant: string, term: string, subject?: string) =>
+  subject === undefined
+    ? `${Space.Posting}${SEP}${tenant}${SEP}${term}${SEP}`
+    : `${Space.Posting}${SEP}${tenant}${SEP}${term}${SEP}${subject}${SEP}`;
+
+export const hashKey = (tenant: string, subject: string, hash: string) =>
+  `${Space.Hash}${SEP}${tenant}${SEP}${subject}${SEP}${hash}`;
+
+export const expiryKey = (expiresAtMs: number, tenant: string, subject: string, id: string) =>
+  `${Space.Expiry}${SEP}${pad(expiresAtMs)}${SEP}${tenant}${SEP}${subject}${SEP}${id}`;
+export const expiryPrefix = () => `${Space.Expiry}${SEP}`;
+/** Upper bound (exclusive) of expiry keys due at or before ms. */
+export const expiryDueBound = (ms: number) => `${Space.Expiry}${SEP}${pad(ms + 1)}`;
+
+export const tombstoneKey = (tenant: string, subject: string, id: string) =>
+  `${Space.Tombstone}${SEP}${tenant}${SEP}${subject}${SEP}${id}`;
+export const tombstonePurgeKey = (purgeAtMs: number, tenant: string, subject: string, id: string) =>
+  `${Space.TombstonePurge}${SEP}${pad(purgeAtMs)}${SEP}${tenant}${SEP}${subject}${SEP}${id}`;
+export const tombstonePurgePrefix = () => `${Space.TombstonePurge}${SEP}`;
+export const tombstonePurgeDueBound = (ms: number) => `${Space.TombstonePurge}${SEP}${pad(ms + 1)}`;
+
+export const subjectCountersKey = (tenant: string, subject: string) => `${Space.SubjectCounters}${SEP}${tenant}${SEP}${subject}`;
+export const tenantCountersKey = (tenant: string) => `${Space.TenantCounters}${SEP}${tenant}`;
+export const tenantCountersPrefix = () => `${Space.TenantCounters}${SEP}`;
+
+/** Exclusive upper bound of every key that starts with prefix (prefix ends with NUL, or is a whole space). */
+export function prefixEnd(prefix: string): string {
+  return prefix.endsWith(SEP) ? `${prefix.slice(0, -1)}\x01` : `${prefix}${SEP}`;
+}
+
+/** Range options for iterating every key under prefix. */
+export const prefixRange = (prefix: string) => ({ gte: prefix, lt: prefixEnd(prefix) });
+
+export interface TimedRef {
+  atMs: number;
+  tenant: string;
+  subject: string;
+  id: string;
+}
+
+/** Parses an expiry or tombstone-purge key. */
+export function parseTimedKey(key: string): TimedRef {
+  const [, time, tenant, subject, id] = key.split(SEP);
+  return { atMs: Number(time), tenant: tenant!, subject: subject!, id: id! };
+}
+
+export interface PostingRef {
+  tenant: string;
+  term: string;
+  subject: string;
+  id: string;
+}
+
+export function parsePostingKey(key: string): PostingRef {
+  const [, tenant, term, subject, id] = key.split(SEP);
+  return { tenant: tenant!, term: term!, subject: subject!, id: id! };
+}
+
+/** The id of a memory key (the last component). */
+export function memoryIdOf(key: string): string {
+  return key.slice(key.lastIndexOf(SEP) + 1);
+}
+
+/** The tenant of a tenant-counters key. */
+export function tenantOfCountersKey(key: string): string {
+  return key.slice(2);
+}
+
+/** True when a string can be a key component (no NUL). */
+export function isKeySafe(component: string): boolean {
+  return !component.includes(SEP);
+}
