@@ -1,0 +1,36 @@
+import Sentiment from 'sentiment';
+
+const analyzer = new Sentiment();
+
+/** VADER's normalisation constant: maps an unbounded lexicon sum to -1..1. */
+const ALPHA = 15;
+/** Scale of the arousal curve: intensity 8 (e.g. one strong word and two "!") gives about 0.63. */
+const AROUSAL_SCALE = 8;
+
+export interface Affect {
+  /** -1 (negative) .. 1 (positive). */
+  valence: number;
+  /** 0 (calm) .. 1 (intense). */
+  arousal: number;
+}
+
+/**
+ * Valence and arousal of a text from the AFINN-165 lexicon (the `sentiment` package, with negation).
+ * Valence: the lexicon sum s normalised as s / sqrt(s² + 15) (VADER's compound score). Arousal: affective
+ * intensity, the sum of absolute word ratings plus emphasis (each "!" and each all-caps word counts 2), mapped
+ * to 1 − e^(−x/8). The lexicon has no arousal ratings, so intensity stands in for it.
+ */
+export function estimateAffect(text: string): Affect {
+  if (text.length === 0) return { valence: 0, arousal: 0 };
+  const result = analyzer.analyze(text);
+  const s = result.score;
+  let intensity = 0;
+  for (const entry of result.calculation) for (const v of Object.values(entry)) intensity += Math.abs(v);
+  const exclamations = Math.min(5, (text.match(/!/g) ?? []).length);
+  const capsWords = Math.min(5, (text.match(/\b[A-Z]{3,}\b/g) ?? []).length);
+  intensity += 2 * exclamations + 2 * capsWords;
+  return {
+    valence: s === 0 ? 0 : s / Math.sqrt(s * s + ALPHA),
+    arousal: 1 - Math.exp(-intensity / AROUSAL_SCALE),
+  };
+}

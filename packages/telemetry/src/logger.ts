@@ -1,0 +1,17 @@
+import { pino, type Logger as PinoLogger } from 'pino';
+
+/** The logging surface packages depend on; services pass a pino logger. */
+export type Logger = Pick<PinoLogger, 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'child'>;
+
+/**
+ * A JSON logger on stdout for a service. Each line names the service and node; process supervisors (and the
+ * test harness) read events such as "listening" from it.
+ */
+export function createLogger(service: string, node: string, level: string): PinoLogger {
+  return pino({ level, base: { service, node }, timestamp: pino.stdTimeFunctions.isoTime });
+}
+
+/** A logger that drops everything (library tests). */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}
