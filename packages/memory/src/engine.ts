@@ -1,0 +1,212 @@
+import { join } from 'node:path';
+import type { ShardConfig } from '@engram/config';
+import { validateId, validateSubject } from '@engram/cognition';
+import {
+  failedPrecondition,
+  LAYER_NAMES,
+  notFound,
+  type ForgetResponse,
+  type ForgetSubjectResponse,
+  type ItemError,
+  type MemoryInput__Output,
+  type QueryRequest__Output,
+  type QueryResponse,
+  type RecallResponse,
+  type RememberBatchResponse,
+  type RememberResponse,
+  type ScatterQueryRequest__Output,
+  type ScatterQueryResponse,
+  type StatsResponse,
+} from '@engram/protocol';
+import { HybridLogicalClock, levelOptions, ManualClock, memoryKey, Store, type BatchStats, type Clock } from '@engram/storage';
+import type { Logger } from '@engram/telemetry';
+import { CompactionScheduler } from './compaction.js';
+import type { ShardContext } from './context.js';
+import { CounterBook, type WriteMeta } from './counters.js';
+import { forgetMemory, forgetSubject } from './deletes.js';
+import { FreedRanges } from './freed-ranges.js';
+import { KeyedLock } from './keyed-lock.js';
+import { QueryEngine } from './queries.js';
+import { isLive, RecordReader } from './records.js';
+import { ReinforcementBuffer } from './reinforcement.js';
+import { RetentionSweeper } from './sweeper.js';
+import { toWireMemory } from './to-wire.js';
+import { MemoryWriter } from './writes.js';
+
+export interface EngineOptions {
+  config: ShardConfig;
+  nodeId: string;
+  clock: Clock;
+  logger: Logger;
+  /** Called after every group-commit batch (metrics). */
+  onBatch?: (stats: BatchStats) => void;
+}
+
+/**
+ * A memory shard's engine: one LevelDB store with its cache, counters and background work (access write-back,
+ * retention sweeps, compaction). Tenancy is explicit: every call names its tenant.
+ */
+export class MemoryEngine {
+  private readonly startedAt = Date.now();
+
+  private constructor(
+    private readonly ctx: ShardContext,
+    private readonly writer: MemoryWriter,
+    private readonly queries: QueryEngine,
+    private readonly reinforcement: ReinforcementBuffer,
+    private readonly sweeper: RetentionSweeper,
+    private readonly compaction: CompactionScheduler,
+  ) {}
+
+  static async open(options: EngineOptions): Promise<MemoryEngine> {
+    const { config } = options;
+    const counters = new CounterBook();
+    const location = config.storage.dataDir || join('data', options.nodeId);
+    const store = await Store.open<WriteMeta>(
+      location,
+      levelOptions(config.storage),
+      {
+        maxWrites: config.batching.maxWrites,
+        maxBytes: config.batching.maxBytes,
+        maxDelayMs: config.batching.maxDelay,
+        maxPending: config.batching.maxPending,
+        sync: config.storage.sync,
+      },
+      counters,
+      options.onBatch,
+    );
+    await counters.attach(store);
+    const ctx: ShardContext = {
+      config,
+      nodeId: options.nodeId,
+      clock: options.clock,
+      hlc: new HybridLogicalClock(options.nodeId, options.clock),
+      store,
+      records: new RecordReader(store, config.cache.maxBytes),
+      counters,
+      subjects: new KeyedLock(),
+      lastCommit: new Map(),
+      freed: new FreedRanges(),
+      logger: options.logger,
+    };
+    const reinforcement = new ReinforcementBuffer(ctx);
+    const engine = new MemoryEngine(
+      ctx,
+      new MemoryWriter(ctx),
+      new QueryEngine(ctx, reinforcement),
+      reinforcement,
+      new RetentionSweeper(ctx),
+      new CompactionScheduler(ctx),
+    );
+    reinforcement.start();
+    engine.sweeper.start();
+    engine.compaction.start();
+    options.logger.info({ location, memories: engine.totals().memories }, 'store open');
+    return engine;
+  }
+
+  remember(tenant: string, input: MemoryInput__Output): Promise<RememberResponse> {
+    return this.writer.remember(tenant, input);
+  }
+
+  rememberBatch(tenant: string, inputs: readonly MemoryInput__Output[], onBug: (err: unknown) => ItemError): Promise<RememberBatchResponse> {
+    return this.writer.rememberBatch(tenant, inputs, onBug);
+  }
+
+  async recall(tenant: string, subject: string, id: string, reinforce: boolean): Promise<RecallResponse> {
+    validateSubject(subject, 'subject', this.ctx.config.limits.subjectBytes);
+    validateId(id, 'id');
+    const now = this.ctx.clock.now();
+    const record = await this.ctx.records.get(memoryKey(tenant, subject, id));
+    if (!record || !isLive(record, now)) throw notFound(`memory ${id} of subject ${JSON.stringify(subject)} not found`);
+    if (reinforce) this.reinforcement.add(tenant, subject, id, now);
+    return { memory: toWireMemory(record, now, this.ctx.config.ranking.activationDecay) };
+  }
+
+  query(tenant: string, req: QueryRequest__Output): Promise<QueryResponse> {
+    return this.queries.query(tenant, req);
+  }
+
+  scatter(tenant: string, req: ScatterQueryRequest__Output): Promise<ScatterQueryResponse> {
+    return this.queries.scatter(tenant, req);
+  }
+
+  /** Counts accesses the gateway reports for results of tenant-wide queries. */
+  reinforce(tenant: string, refs: readonly { subject: string; id: string }[], atMs: number): number {
+    const limits = this.ctx.config.limits;
+    refs.forEach((r, i) => {
+      validateSubject(r.subject, `refs[${i}].subject`, limits.subjectBytes);
+      validateId(r.id, `refs[${i}].id`);
+    });
+    const at = atMs > 0 ? atMs : this.ctx.clock.now();
+    for (const r of refs) this.reinforcement.add(tenant, r.subject, r.id, at);
+    return refs.length;
+  }
+
+  async forget(tenant: string, subject: string, id: string): Promise<ForgetResponse> {
+    validateSubject(subject, 'subject', this.ctx.config.limits.subjectBytes);
+    validateId(id, 'id');
+    return { existed: await forgetMemory(this.ctx, tenant, subject, id) };
+  }
+
+  async forgetSubject(tenant: string, subject: string): Promise<ForgetSubjectResponse> {
+    validateSubject(subject, 'subject', this.ctx.config.limits.subjectBytes);
+    return { deleted: await forgetSubject(this.ctx, tenant, subject) };
+  }
+
+  private totals() {
+    let memories = 0;
+    let subjects = 0;
+    const layers = new Map<number, number>();
+    for (const t of this.ctx.counters.allTenants().values()) {
+      memories += t.memories;
+      subjects += t.subjects;
+      for (const [layer, n] of t.layers) layers.set(layer, (layers.get(layer) ?? 0) + n);
+    }
+    return { memories, subjects, layers, tenants: this.ctx.counters.allTenants().size };
+  }
+
+  async stats(): Promise<StatsResponse> {
+    const totals = this.totals();
+    return {
+      nodeId: this.ctx.nodeId,
+      memories: totals.memories,
+      subjects: totals.subjects,
+      layers: [...totals.layers]
+        .filter(([, n]) => n > 0)
+        .sort(([a], [b]) => a - b)
+        .map(([layer, n]) => ({ layer: LAYER_NAMES[layer] ?? String(layer), memories: n })),
+      diskBytes: await this.ctx.store.approximateSize('\x00', '\xff'),
+      uptimeSeconds: (Date.now() - this.startedAt) / 1000,
+      cacheBytes: this.ctx.records.cache.stats().bytes,
+      pendingWrites: this.ctx.store.writer.pending,
+      expiredTotal: this.sweeper.expiredTotal,
+      compactionsTotal: this.compaction.compactions,
+      tenants: totals.tenants,
+    };
+  }
+
+  /** Test hook: moves a manual clock, optionally sweeping at the new time. */
+  async setClock(nowMs: number, sweep: boolean): Promise<{ nowMs: number; expired: number }> {
+    if (!(this.ctx.clock instanceof ManualClock)) throw failedPrecondition('the shard clock is not manual (ENGRAM_TEST_CLOCK=manual)');
+    this.ctx.clock.set(nowMs);
+    const expired = sweep ? await this.sweeper.run() : 0;
+    return { nowMs, expired };
+  }
+
+  /** Runs a retention sweep and a compaction now (tests, admin). */
+  async maintain(): Promise<number> {
+    const expired = await this.sweeper.run();
+    await this.compaction.run();
+    return expired;
+  }
+
+  /** Stops background work, writes back accesses, flushes pending batches and closes the store. */
+  async close(): Promise<void> {
+    await this.reinforcement.close();
+    await this.sweeper.close();
+    await this.compaction.close();
+    await this.ctx.store.close();
+    this.ctx.logger.info('store closed');
+  }
+}

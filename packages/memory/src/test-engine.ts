@@ -1,0 +1,27 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, shardGroups } from '@engram/config';
+import { ManualClock } from '@engram/storage';
+import { silentLogger } from '@engram/telemetry';
+import { MemoryEngine } from './engine.js';
+
+/** An engine on a temporary directory with a manual clock, for tests. */
+export async function openTestEngine(env: Record<string, string> = {}, dir = mkdtempSync(join(tmpdir(), 'engram-engine-'))) {
+  const config = loadConfig(shardGroups, {
+    env: { ENGRAM_DATA_DIR: dir, ENGRAM_STORAGE_SYNC: 'false', ENGRAM_NODE_ID: 'test-shard', ...env },
+    argv: [],
+  });
+  const clock = new ManualClock(Date.UTC(2026, 0, 1));
+  const engine = await MemoryEngine.open({ config, nodeId: 'test-shard', clock, logger: silentLogger() });
+  return {
+    engine,
+    clock,
+    dir,
+    config,
+    cleanup: async () => {
+      await engine.close().catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
