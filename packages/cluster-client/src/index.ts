@@ -1,0 +1,3 @@
+export * from './node-client.js';
+export * from './node-pool.js';
+export * from './internal-error.js';

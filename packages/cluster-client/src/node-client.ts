@@ -1,0 +1,112 @@
+import { Client, credentials, Metadata, type CallOptions, type ChannelOptions } from '@grpc/grpc-js';
+import { circuitBreaker, ConsecutiveBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
+import { TENANT_METADATA_KEY } from '@engram/protocol';
+import type { Member } from '@engram/ring';
+import { fromInternalError, isNodeFailure } from './internal-error.js';
+
+export interface NodeClientOptions {
+  /** Deadline of a call when the caller has none or a later one. */
+  timeoutMs: number;
+  /** Extra attempts of an idempotent call that failed UNAVAILABLE. */
+  retries: number;
+  /** Consecutive failures that open the circuit. */
+  breakerThreshold: number;
+  halfOpenAfterMs: number;
+  maxMessageBytes: number;
+}
+
+export interface InternalCall {
+  tenant: string;
+  /** The caller's deadline (epoch ms), if any. */
+  deadlineMs?: number;
+  /** The server call this one serves: its cancellation cancels this call. */
+  parent?: CallOptions['parent'];
+  /** Safe to send again (reads, deletes, writes with an id). */
+  idempotent?: boolean;
+}
+
+const identity = (b: Buffer) => b;
+const RETRY_BACKOFF_MS = [20, 60, 150, 300];
+
+/** Channel settings of internal hops: reconnect quickly after a node restarts. */
+export function internalChannelOptions(maxMessageBytes: number): ChannelOptions {
+  return {
+    'grpc.initial_reconnect_backoff_ms': 100,
+    'grpc.min_reconnect_backoff_ms': 100,
+    'grpc.max_reconnect_backoff_ms': 1000,
+    'grpc.max_receive_message_length': maxMessageBytes,
+    'grpc.max_send_message_length': maxMessageBytes,
+    'grpc.enable_retries': 0,
+  };
+}
+
+/**
+ * A client of one node: one HTTP/2 channel, calls with deadlines, retries of idempotent calls within the
+ * deadline, and a circuit breaker that makes calls to a node that keeps failing fail fast.
+ */
+export class NodeClient {
+  private readonly client: Client;
+  private readonly breaker: CircuitBreakerPolicy;
+
+  constructor(
+    readonly member: Member,
+    private readonly options: NodeClientOptions,
+  ) {
+    this.client = new Client(member.address, credentials.createInsecure(), internalChannelOptions(options.maxMessageBytes));
+    this.breaker = circuitBreaker(handleWhen(isNodeFailure), {
+      halfOpenAfter: options.halfOpenAfterMs,
+      breaker: new ConsecutiveBreaker(options.breakerThreshold),
+    });
+  }
+
+  /** Calls a unary method with request bytes and returns the response bytes (for routers that forward bytes). */
+  raw(path: string, request: Buffer, call: InternalCall): Promise<Buffer> {
+    return this.unary(path, request, identity, identity, call);
+  }
+
+  /** Calls a unary method with its codecs. */
+  async unary<Req, Res>(
+    path: string,
+    request: Req,
+    serialize: (r: Req) => Buffer,
+    deserialize: (b: Buffer) => Res,
+    call: InternalCall,
+  ): Promise<Res> {
+    const deadline = Math.min(call.deadlineMs ?? Infinity, Date.now() + this.options.timeoutMs);
+    const attempts = call.idempotent ? 1 + this.options.retries : 1;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.breaker.execute(() => this.once(path, request, serialize, deserialize, call, deadline));
+      } catch (err) {
+        const e = fromInternalError(err, this.member.id, call.deadlineMs, this.options.timeoutMs);
+        const backoff = RETRY_BACKOFF_MS[Math.min(attempt, RETRY_BACKOFF_MS.length - 1)]!;
+        if (attempt + 1 >= attempts || !isNodeFailure(e) || Date.now() + backoff >= deadline) throw e;
+        await new Promise((resolve) => setTimeout(resolve, backoff));
+      }
+    }
+  }
+
+  private once<Req, Res>(
+    path: string,
+    request: Req,
+    serialize: (r: Req) => Buffer,
+    deserialize: (b: Buffer) => Res,
+    call: InternalCall,
+    deadline: number,
+  ): Promise<Res> {
+    const metadata = new Metadata();
+    metadata.set(TENANT_METADATA_KEY, call.tenant);
+    const options: CallOptions = { deadline };
+    if (call.parent) options.parent = call.parent;
+    return new Promise<Res>((resolve, reject) => {
+      this.client.makeUnaryRequest(path, serialize, deserialize, request, metadata, options, (err, res) => {
+        if (err) reject(fromInternalError(err, this.member.id, call.deadlineMs, this.options.timeoutMs));
+        else resolve(res!);
+      });
+    });
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}

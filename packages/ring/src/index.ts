@@ -1,0 +1,2 @@
+export * from './ring.js';
+export * from './membership.js';

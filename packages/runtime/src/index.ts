@@ -1,0 +1,2 @@
+export * from './node-server.js';
+export * from './process.js';

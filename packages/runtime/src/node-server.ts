@@ -1,0 +1,80 @@
+import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
+import { packageDefinition } from '@engram/protocol';
+import type { Logger } from '@engram/telemetry';
+
+export interface ServedService {
+  /** Fully-qualified name, e.g. "engram.v1.MemoryService". */
+  name: string;
+  definition: ServiceDefinition;
+  implementation: UntypedServiceImplementation;
+}
+
+export interface NodeServerOptions {
+  listen: string;
+  services: ServedService[];
+  /** Proto files that define the services, for server reflection. */
+  protoFiles: readonly string[];
+  maxMessageBytes: number;
+  logger: Logger;
+}
+
+const HEALTH_SERVICE = 'grpc.health.v1.Health';
+
+/**
+ * A node's gRPC server: its services plus grpc.health.v1 Health and server reflection, so grpcurl, ghz and
+ * clients in any language need nothing but the address. Health says NOT_SERVING until started and again from
+ * the moment shutdown begins.
+ */
+export class NodeServer {
+  private readonly server: Server;
+  private readonly health: HealthImplementation;
+  private readonly names: string[];
+  port = 0;
+
+  constructor(private readonly options: NodeServerOptions) {
+    this.server = new Server({
+      'grpc.max_receive_message_length': options.maxMessageBytes,
+      'grpc.max_send_message_length': options.maxMessageBytes,
+    });
+    this.names = options.services.map((s) => s.name);
+    this.health = new HealthImplementation(Object.fromEntries(['', ...this.names].map((n) => [n, 'NOT_SERVING'])));
+    for (const s of options.services) this.server.addService(s.definition, s.implementation);
+    this.health.addToServer(this.server);
+    new ReflectionService(packageDefinition([...options.protoFiles, healthProtoPath]), {
+      services: [...this.names, HEALTH_SERVICE],
+    }).addToServer(this.server);
+  }
+
+  /** Binds and starts serving; resolves with the bound port (useful with port 0). */
+  async start(): Promise<number> {
+    this.port = await new Promise<number>((resolve, reject) =>
+      this.server.bindAsync(this.options.listen, ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
+    );
+    this.setServing(true);
+    const host = this.options.listen.slice(0, this.options.listen.lastIndexOf(':'));
+    this.options.logger.info({ address: `${host}:${this.port}`, port: this.port, services: this.names }, 'listening');
+    return this.port;
+  }
+
+  setServing(serving: boolean): void {
+    for (const name of ['', ...this.names]) this.health.setStatus(name, serving ? 'SERVING' : 'NOT_SERVING');
+  }
+
+  /** Stops accepting calls, lets in-flight ones finish for up to graceMs, then cancels the rest. */
+  async shutdown(graceMs: number): Promise<void> {
+    this.setServing(false);
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => {
+        this.options.logger.warn({ graceMs }, 'grace period over: cancelling in-flight calls');
+        this.server.forceShutdown();
+        resolve();
+      }, graceMs);
+      this.server.tryShutdown(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    });
+  }
+}

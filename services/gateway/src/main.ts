@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+import { gatewayGroups } from '@engram/config';
+import { NodePool } from '@engram/cluster-client';
+import { PUBLIC_PROTO_FILES, rawServiceDefinition, serviceDefinition, type BugReporter } from '@engram/protocol';
+import { StaticMembership } from '@engram/ring';
+import { configureOrExit, NodeServer, stopOnSignals } from '@engram/runtime';
+import { createLogger } from '@engram/telemetry';
+import { adminService } from './admin-service.js';
+import { memoryService } from './memory-service.js';
+import { ShardRouter } from './shard-router.js';
+
+const config = configureOrExit(gatewayGroups, {
+  name: 'engram-gateway',
+  description: 'The Engram gateway. Every flag also reads from its ENGRAM_* environment variable.',
+});
+const logger = createLogger('gateway', config.node.id, config.node.logLevel);
+const report: BugReporter = (err, reference, method) => logger.error({ err, reference, method }, 'bug: unexpected error');
+
+const pool = new NodePool({
+  timeoutMs: config.internal.timeout,
+  retries: config.internal.retries,
+  breakerThreshold: config.internal.breakerThreshold,
+  halfOpenAfterMs: config.internal.breakerHalfOpenAfter,
+  maxMessageBytes: config.limits.messageBytes,
+});
+const router = new ShardRouter(new StaticMembership(config.membership.shards), config.membership.vnodes, pool);
+const tenant = config.membership.defaultTenant;
+const startedAt = Date.now();
+
+const server: NodeServer = new NodeServer({
+  listen: config.node.listen,
+  services: [
+    {
+      name: 'engram.v1.MemoryService',
+      definition: rawServiceDefinition(serviceDefinition(PUBLIC_PROTO_FILES, 'engram.v1.MemoryService')),
+      implementation: memoryService({ router, tenantOf: () => tenant, maxBatchItems: config.limits.batchItems, report }),
+    },
+    {
+      name: 'engram.v1.AdminService',
+      definition: serviceDefinition(PUBLIC_PROTO_FILES, 'engram.v1.AdminService'),
+      implementation: adminService({
+        router,
+        self: { id: config.node.id, address: () => `${config.node.listen.slice(0, config.node.listen.lastIndexOf(':'))}:${server.port}`, startedAt },
+        statusTimeoutMs: config.internal.statusTimeout,
+        tenant,
+        report,
+      }),
+    },
+  ],
+  protoFiles: PUBLIC_PROTO_FILES,
+  maxMessageBytes: config.limits.messageBytes,
+  logger,
+});
+
+stopOnSignals(async () => {
+  await server.shutdown(config.node.shutdownGrace);
+  pool.close();
+}, logger);
+
+try {
+  await server.start();
+  logger.info({ shards: config.membership.shards, vnodes: config.membership.vnodes, tenant }, 'routing');
+} catch (err) {
+  logger.fatal({ err, listen: config.node.listen }, 'cannot listen');
+  process.exit(1);
+}

@@ -1,0 +1,54 @@
+import type { ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
+import { MemoryEngine } from '@engram/memory';
+import {
+  invalidArgument,
+  TENANT_METADATA_KEY,
+  unary,
+  type BugReporter,
+  type ForgetRequest__Output,
+  type ForgetSubjectRequest__Output,
+  type QueryRequest__Output,
+  type RecallRequest__Output,
+  type ReinforceRequest__Output,
+  type RememberBatchRequest__Output,
+  type RememberRequest__Output,
+  type ScatterQueryRequest__Output,
+  type SetClockRequest__Output,
+} from '@engram/protocol';
+import type { Logger } from '@engram/telemetry';
+
+const TENANT = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** The tenant a gateway put in the call's metadata. */
+function tenantOf(call: ServerUnaryCall<unknown, unknown>): string {
+  const value = call.metadata.get(TENANT_METADATA_KEY)[0];
+  if (typeof value !== 'string' || !TENANT.test(value)) throw invalidArgument(`${TENANT_METADATA_KEY} metadata`, 'must name the tenant');
+  return value;
+}
+
+/** engram.shard.v1.ShardService over a memory engine: handlers only translate; the engine decides. */
+export function shardService(engine: MemoryEngine, logger: Logger): UntypedServiceImplementation {
+  const report: BugReporter = (err, reference, method) => logger.error({ err, reference, method }, 'bug: unexpected error');
+  return {
+    Remember: unary('Remember', async (req: RememberRequest__Output, call) => {
+      if (!req.memory) throw invalidArgument('memory', 'must be set');
+      return engine.remember(tenantOf(call), req.memory);
+    }, report),
+    RememberBatch: unary('RememberBatch', (req: RememberBatchRequest__Output, call) =>
+      engine.rememberBatch(tenantOf(call), req.memories, (err) => {
+        const reference = crypto.randomUUID();
+        report(err, reference, 'RememberBatch');
+        return { code: 2, message: `internal error (reference ${reference})` };
+      }), report),
+    Recall: unary('Recall', (req: RecallRequest__Output, call) => engine.recall(tenantOf(call), req.subject, req.id, !req.skipReinforce), report),
+    Query: unary('Query', (req: QueryRequest__Output, call) => engine.query(tenantOf(call), req), report),
+    ScatterQuery: unary('ScatterQuery', (req: ScatterQueryRequest__Output, call) => engine.scatter(tenantOf(call), req), report),
+    Reinforce: unary('Reinforce', async (req: ReinforceRequest__Output, call) => ({
+      reinforced: engine.reinforce(tenantOf(call), req.refs, req.atMs),
+    }), report),
+    Forget: unary('Forget', (req: ForgetRequest__Output, call) => engine.forget(tenantOf(call), req.subject, req.id), report),
+    ForgetSubject: unary('ForgetSubject', (req: ForgetSubjectRequest__Output, call) => engine.forgetSubject(tenantOf(call), req.subject), report),
+    Stats: unary('Stats', () => engine.stats(), report),
+    SetClock: unary('SetClock', (req: SetClockRequest__Output) => engine.setClock(req.nowMs, req.sweep), report),
+  };
+}
