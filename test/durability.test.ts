@@ -1,0 +1,137 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ClassicLevel } from 'classic-level';
+import { Ring } from '@engram/ring';
+import { TestCluster } from './harness/cluster.js';
+import { codeOf, memoryClient, shardClient, type AsyncClient } from './harness/clients.js';
+import { waitFor } from './harness/processes.js';
+
+const NOT_FOUND = 5;
+const UNAVAILABLE = 14;
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function startCluster(options: ConstructorParameters<typeof TestCluster>[0] = {}) {
+  const cluster = await new TestCluster(options).start();
+  const client = memoryClient(cluster.address);
+  cleanups.push(() => cluster.stop(), () => client.close());
+  return { cluster, client };
+}
+
+function ringOf(cluster: TestCluster) {
+  return new Ring(cluster.shards.map((s) => ({ id: s.id, address: s.address })), 64);
+}
+
+/** Every key of a stopped shard's store, decoded as text. */
+async function storeKeys(dir: string): Promise<string[]> {
+  const db = new ClassicLevel<string, Uint8Array>(dir, { keyEncoding: 'utf8', valueEncoding: 'view' });
+  const keys = await db.keys().all();
+  await db.close();
+  return keys;
+}
+
+describe('durability and failure', () => {
+  it('loses nothing when a shard restarts', async () => {
+    const { cluster, client } = await startCluster();
+    const memories = Array.from({ length: 600 }, (_, i) => ({ subject: `durable-${i % 40}`, id: `m-${i}`, content: `entry ${i}` }));
+    expect((await client.call('RememberBatch', { memories })).succeeded).toBe(600);
+    for (let i = 0; i < 3; i++) {
+      expect(await cluster.stopShard(i)).toBe(0);
+      await cluster.restartShard(i);
+    }
+    await waitFor(async () => (await codeOf(client.call('Recall', { subject: 'durable-0', id: 'm-0' }))) === 0, 'recall after restart');
+    for (const m of memories) {
+      const { memory } = await client.call('Recall', { subject: m.subject, id: m.id, skipReinforce: true });
+      expect(memory.content).toBe(m.content);
+    }
+  });
+
+  it('acknowledges only what it keeps: in-flight writes survive a SIGTERM', async () => {
+    const { cluster, client } = await startCluster({ shards: 1 });
+    const writes = Array.from({ length: 300 }, (_, i) =>
+      client.call('Remember', { memory: { subject: `inflight-${i % 7}`, id: `w-${i}`, content: `write ${i}` } }).then(
+        () => i,
+        () => -1,
+      ),
+    );
+    await waitFor(async () => (await codeOf(client.call('Recall', { subject: 'inflight-0', id: 'w-0' }))) === 0, 'first write');
+    const stopped = cluster.stopShard(0);
+    const acknowledged = (await Promise.all(writes)).filter((i) => i >= 0);
+    expect(await stopped).toBe(0);
+    await cluster.restartShard(0);
+    expect(acknowledged.length).toBeGreaterThan(0);
+    for (const i of acknowledged) {
+      await waitFor(async () => (await codeOf(client.call('Recall', { subject: `inflight-${i % 7}`, id: `w-${i}`, skipReinforce: true }))) === 0, `write ${i}`);
+    }
+  });
+
+  it('forgets for good: no record, posting, hash or expiry entry remains after a restart', async () => {
+    const { cluster, client } = await startCluster({ shards: 1 });
+    const a = await client.call('Remember', { memory: { subject: 'secret', content: 'the vault code is unicorn' } });
+    const b = await client.call('Remember', { memory: { subject: 'secret', content: 'unicorn stickers bought' } });
+    await client.call('Remember', { memory: { subject: 'other', content: 'unicorn parade' } });
+    for (let i = 0; i < 20; i++) await client.call('Remember', { memory: { subject: 'wiped', content: `wiped note ${i} unicorn` } });
+    await client.call('Forget', { subject: 'secret', id: a.id });
+    expect((await client.call('ForgetSubject', { subject: 'wiped' })).deleted).toBe(20);
+    expect(await cluster.stopShard(0)).toBe(0);
+    const keys = await storeKeys(cluster.shardDir(0));
+    const live = keys.filter((k) => !k.startsWith('z\x00') && !k.startsWith('y\x00'));
+    expect(live.filter((k) => k.includes(a.id))).toEqual([]);
+    expect(live.filter((k) => k.includes('\x00wiped'))).toEqual([]);
+    expect(live.some((k) => k.includes(b.id))).toBe(true);
+    await cluster.restartShard(0);
+    await waitFor(async () => (await codeOf(client.call('Recall', { subject: 'secret', id: b.id }))) === 0, 'shard back');
+    expect(await codeOf(client.call('Recall', { subject: 'secret', id: a.id }))).toBe(NOT_FOUND);
+    const found = await client.call('Query', { text: 'unicorn', skipReinforce: true, limit: 50 });
+    expect(found.results.map((r: { memory: { subject: string } }) => r.memory.subject).sort()).toEqual(['other', 'secret']);
+  });
+
+  it('answers UNAVAILABLE for the subjects of a stopped shard while the others keep working', async () => {
+    const { cluster, client } = await startCluster();
+    const ring = ringOf(cluster);
+    const subjects = Array.from({ length: 60 }, (_, i) => `avail-${i}`);
+    const ids = new Map<string, string>();
+    for (const subject of subjects) ids.set(subject, (await client.call('Remember', { memory: { subject, content: `notes on ${subject}` } })).id);
+    await cluster.stopShard(1, 'SIGKILL');
+    const down = cluster.shards[1]!.id;
+    for (const subject of subjects) {
+      const code = await codeOf(client.call('Recall', { subject, id: ids.get(subject), skipReinforce: true }));
+      expect({ subject, code }).toEqual({ subject, code: ring.owner('default', subject).id === down ? UNAVAILABLE : 0 });
+    }
+    expect(await codeOf(client.call('Query', { text: 'notes' }))).toBe(UNAVAILABLE);
+    const partial = await client.call('Query', { text: 'notes', allowPartial: true, limit: 100, skipReinforce: true });
+    expect(partial.unavailableShards).toEqual([down]);
+    expect(partial.results.length).toBe(subjects.filter((s) => ring.owner('default', s).id !== down).length);
+    await cluster.restartShard(1);
+    for (const subject of subjects.filter((s) => ring.owner('default', s).id === down)) {
+      await waitFor(async () => (await codeOf(client.call('Recall', { subject, id: ids.get(subject), skipReinforce: true }))) === 0, `recall ${subject}`);
+    }
+  });
+
+  it('expires memories by layer retention under an injected clock', async () => {
+    const { cluster, client } = await startCluster({ shards: 1, shardEnv: { ENGRAM_TEST_CLOCK: 'manual' } });
+    const shard: AsyncClient = shardClient(cluster.shards[0]!.address);
+    cleanups.push(() => shard.close());
+    const put = async (layer: string) => (await client.call('Remember', { memory: { subject: 'ret', content: `a ${layer} memory`, layer } })).id;
+    const sensory = await put('LAYER_SENSORY');
+    const emotion = await put('LAYER_EMOTION');
+    const logic = await put('LAYER_LOGIC');
+    const eternal = await put('LAYER_ETERNAL');
+    const start = Date.now();
+    const at = async (hours: number) => (await shard.call('SetClock', { nowMs: start + hours * 3600_000, sweep: true })).expired;
+    expect(Number(await at(23))).toBe(0);
+    expect(Number(await at(25))).toBe(1);
+    expect(await codeOf(client.call('Recall', { subject: 'ret', id: sensory }))).toBe(NOT_FOUND);
+    expect(Number(await at(73))).toBe(1);
+    expect(await codeOf(client.call('Recall', { subject: 'ret', id: emotion }))).toBe(NOT_FOUND);
+    expect(await codeOf(client.call('Recall', { subject: 'ret', id: logic, skipReinforce: true }))).toBe(0);
+    expect(Number(await at(7 * 24 + 1))).toBe(1);
+    expect(Number(await at(10 * 365 * 24))).toBe(0);
+    expect(await codeOf(client.call('Recall', { subject: 'ret', id: eternal, skipReinforce: true }))).toBe(0);
+    const stats = await shard.call('Stats', {});
+    expect(Number(stats.memories)).toBe(1);
+    expect(Number(stats.expiredTotal)).toBe(3);
+  });
+});

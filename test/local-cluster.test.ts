@@ -1,0 +1,60 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { memoryClient } from './harness/clients.js';
+import { ROOT } from './harness/processes.js';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'engram-local-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+/** Starts the npm start launcher on ephemeral ports; resolves with its gateway address once it is up. */
+function launch() {
+  const proc = spawn(process.execPath, [join(ROOT, 'services/local-cluster/dist/main.js')], {
+    cwd: ROOT,
+    env: { ...process.env, ENGRAM_LOCAL_DATA_DIR: dataDir, ENGRAM_LOCAL_GATEWAY_PORT: '0', ENGRAM_LOCAL_SHARD_BASE_PORT: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  const up = new Promise<{ gateway: string; shards: string[] }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not up in time:\n${out}`)), 60_000);
+    proc.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk;
+      if (out.includes('Ctrl-C stops the cluster.')) {
+        clearTimeout(timer);
+        resolve({
+          gateway: /^\s+gateway\s+(\S+)/m.exec(out)![1]!,
+          shards: [...out.matchAll(/^\s+shard-\d+\s+(\S+)/gm)].map((m) => m[1]!),
+        });
+      }
+    });
+    proc.stderr.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    void exited.then((code) => reject(new Error(`launcher exited (${code}):\n${out}`)));
+  });
+  return { proc, up, exited, output: () => out };
+}
+
+describe('npm start (local cluster launcher)', () => {
+  it('starts a gateway and three shards, prints their addresses, and stops cleanly on SIGINT and SIGTERM', async () => {
+    const first = launch();
+    const { gateway, shards } = await first.up;
+    expect(shards).toHaveLength(3);
+    const client = memoryClient(gateway);
+    const { id } = await client.call('Remember', { memory: { subject: 'launcher', content: 'started with npm start' } });
+    client.close();
+    first.proc.kill('SIGINT');
+    expect(await first.exited).toBe(0);
+    expect(first.output()).toContain('Engram local cluster stopped.');
+
+    const second = launch();
+    const again = await second.up;
+    const client2 = memoryClient(again.gateway);
+    const { memory } = await client2.call('Recall', { subject: 'launcher', id });
+    client2.close();
+    expect(memory.content).toBe('started with npm start');
+    second.proc.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+  });
+});
