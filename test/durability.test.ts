@@ -110,6 +110,25 @@ describe('durability and failure', () => {
     }
   });
 
+  it('never hangs on a shard that stopped answering: UNAVAILABLE within the internal deadline', async () => {
+    const { cluster, client } = await startCluster({ gatewayEnv: { ENGRAM_INTERNAL_TIMEOUT: '1s' } });
+    const ring = ringOf(cluster);
+    const frozen = cluster.shards[2]!;
+    const subject = Array.from({ length: 100 }, (_, i) => `frozen-${i}`).find((s) => ring.owner('default', s).id === frozen.id)!;
+    const other = Array.from({ length: 100 }, (_, i) => `thawed-${i}`).find((s) => ring.owner('default', s).id !== frozen.id)!;
+    const { id } = await client.call('Remember', { memory: { subject, content: 'written before the freeze' } });
+    frozen.proc.kill('SIGSTOP');
+    try {
+      const started = Date.now();
+      expect(await codeOf(client.call('Recall', { subject, id }, 30_000))).toBe(UNAVAILABLE);
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(await codeOf(client.call('Remember', { memory: { subject: other, content: 'still fine' } }))).toBe(0);
+    } finally {
+      frozen.proc.kill('SIGCONT');
+    }
+    await waitFor(async () => (await codeOf(client.call('Recall', { subject, id }))) === 0, 'recall after SIGCONT');
+  });
+
   it('expires memories by layer retention under an injected clock', async () => {
     const { cluster, client } = await startCluster({ shards: 1, shardEnv: { ENGRAM_TEST_CLOCK: 'manual' } });
     const shard: AsyncClient = shardClient(cluster.shards[0]!.address);

@@ -69,7 +69,6 @@ export class Hold {
  */
 export class CounterBook implements BatchContributor<WriteMeta> {
   private readonly subjects = new Map<string, SubjectEntry>();
-  private readonly loading = new Map<string, Promise<SubjectEntry>>();
   private readonly tenants = new Map<string, TenantCounts>();
   private store!: Store<WriteMeta>;
 
@@ -89,7 +88,7 @@ export class CounterBook implements BatchContributor<WriteMeta> {
     });
   }
 
-  private async entry(tenant: string, subject: string): Promise<SubjectEntry> {
+  private entry(tenant: string, subject: string): SubjectEntry {
     const key = subjectCountersKey(tenant, subject);
     const cached = this.subjects.get(key);
     if (cached) {
@@ -97,31 +96,22 @@ export class CounterBook implements BatchContributor<WriteMeta> {
       this.subjects.set(key, cached);
       return cached;
     }
-    let pending = this.loading.get(key);
-    if (!pending) {
-      pending = this.store.db.get(key).then((bytes) => {
-        this.loading.delete(key);
-        const existing = this.subjects.get(key);
-        if (existing) return existing;
-        const c = bytes ? subjectCountersCodec.decode(bytes) : undefined;
-        const loaded = { counts: { memories: c?.memories ?? 0, totalLength: c?.totalLength ?? 0 }, pins: 0 };
-        this.subjects.set(key, loaded);
-        return loaded;
-      });
-      this.loading.set(key, pending);
-    }
-    return pending;
+    // Not held by any write, so the stored value is current (counters are not in the write overlay).
+    const bytes = this.store.db.getSync(key);
+    const c = bytes ? subjectCountersCodec.decode(bytes) : undefined;
+    const loaded = { counts: { memories: c?.memories ?? 0, totalLength: c?.totalLength ?? 0 }, pins: 0 };
+    this.subjects.set(key, loaded);
+    return loaded;
   }
 
   /** Pins a subject's counters for a write about to be queued; release it if the write is not queued. */
-  async hold(tenant: string, subject: string): Promise<Hold> {
-    return new Hold(await this.entry(tenant, subject), () => this.trim());
+  hold(tenant: string, subject: string): Hold {
+    return new Hold(this.entry(tenant, subject), () => this.trim());
   }
 
   /** A subject's counters (a copy). */
-  async subject(tenant: string, subject: string): Promise<SubjectCounts> {
-    const e = await this.entry(tenant, subject);
-    return { ...e.counts };
+  subject(tenant: string, subject: string): SubjectCounts {
+    return { ...this.entry(tenant, subject).counts };
   }
 
   tenant(tenant: string): TenantCounts {

@@ -9,12 +9,12 @@ const FORGET_CHUNK = 256;
  * Ops that delete a memory everywhere it is indexed: the record, its postings, its expiry entry and the
  * duplicate-detection entry if that names it. The caller holds the subject's lock.
  */
-export async function deletionOps(ctx: ShardContext, tenant: string, r: StoredMemory): Promise<BatchOp[]> {
+export function deletionOps(ctx: ShardContext, tenant: string, r: StoredMemory): BatchOp[] {
   const ops: BatchOp[] = [{ type: 'del', key: memoryKey(tenant, r.subject, r.id) }];
   for (const t of r.terms) ops.push({ type: 'del', key: postingKey(tenant, t.term, r.subject, r.id) });
   if (r.expiresAtMs !== 0) ops.push({ type: 'del', key: expiryKey(r.expiresAtMs, tenant, r.subject, r.id) });
   const hk = hashKey(tenant, r.subject, r.contentHash);
-  const entry = await ctx.store.get(hk);
+  const entry = ctx.store.peek(hk);
   if (entry && hashEntryCodec.decode(entry).id === r.id) ops.push({ type: 'del', key: hk });
   for (const op of ops) ctx.freed.note(op.key);
   return ops;
@@ -39,12 +39,12 @@ function tombstoneOps(ctx: ShardContext, tenant: string, subject: string, id: st
 /** Forget one memory for good; returns whether a live memory was deleted. */
 export async function forgetMemory(ctx: ShardContext, tenant: string, subject: string, id: string): Promise<boolean> {
   const commit = await ctx.subjects.run(subjectLockKey(tenant, subject), async () => {
-    const hold = await ctx.counters.hold(tenant, subject);
+    const hold = ctx.counters.hold(tenant, subject);
     try {
       const now = ctx.clock.now();
       const key = memoryKey(tenant, subject, id);
       const r = await ctx.records.get(key);
-      const ops = r ? await deletionOps(ctx, tenant, r) : [];
+      const ops = r ? deletionOps(ctx, tenant, r) : [];
       ops.push(...tombstoneOps(ctx, tenant, subject, id, now));
       const done = queueWrite(
         ctx,
@@ -75,11 +75,11 @@ export async function forgetSubject(ctx: ShardContext, tenant: string, subject: 
     const commits: Promise<void>[] = [];
     for (let i = 0; i < records.length; i += FORGET_CHUNK) {
       const chunk = records.slice(i, i + FORGET_CHUNK);
-      const hold = await ctx.counters.hold(tenant, subject);
+      const hold = ctx.counters.hold(tenant, subject);
       try {
         const ops: BatchOp[] = [];
         for (const r of chunk) {
-          ops.push(...(await deletionOps(ctx, tenant, r)), ...tombstoneOps(ctx, tenant, subject, r.id, now));
+          ops.push(...(deletionOps(ctx, tenant, r)), ...tombstoneOps(ctx, tenant, subject, r.id, now));
         }
         commits.push(
           queueWrite(

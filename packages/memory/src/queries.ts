@@ -58,7 +58,7 @@ export class QueryEngine {
     const now = this.ctx.clock.now();
     const asOf = q.page?.asOfMs ?? now;
     const set = await collectCandidates(this.ctx, tenant, q, now, asOf);
-    const counts = await this.ctx.counters.subject(tenant, q.subject);
+    const counts = this.ctx.counters.subject(tenant, q.subject);
     const evaluated = evaluate(this.ctx, set.candidates, q, asOf, { documents: counts.memories, totalLength: counts.totalLength, df: set.df });
     const ranked = topAfter(evaluated, q, rangesOf(evaluated), q.page?.after, q.limit);
     const page = ranked.slice(0, q.limit);

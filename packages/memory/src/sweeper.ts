@@ -76,7 +76,7 @@ export class RetentionSweeper {
     for (const [lockKey, keys] of bySubject) {
       const { tenant, subject } = parseTimedKey(keys[0]!);
       await ctx.subjects.run(lockKey, async () => {
-        const hold = await ctx.counters.hold(tenant, subject);
+        const hold = ctx.counters.hold(tenant, subject);
         const ops: BatchOp[] = [];
         const deltas = [];
         const published: [string, undefined][] = [];
@@ -86,7 +86,7 @@ export class RetentionSweeper {
             const mk = memoryKey(tenant, subject, ref.id);
             const r = await ctx.records.get(mk);
             if (r && r.expiresAtMs !== 0 && r.expiresAtMs <= now && expiryKey(r.expiresAtMs, tenant, subject, r.id) === k) {
-              ops.push(...(await deletionOps(ctx, tenant, r)));
+              ops.push(...(deletionOps(ctx, tenant, r)));
               deltas.push(removal(tenant, r));
               published.push([mk, undefined]);
               expired += 1;

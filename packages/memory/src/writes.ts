@@ -87,7 +87,7 @@ export class MemoryWriter {
   async applyLocked(tenant: string, p: PreparedMemory, path: string): Promise<Applied> {
     const ctx = this.ctx;
     const { input } = p.processed;
-    const hold = await ctx.counters.hold(tenant, input.subject);
+    const hold = ctx.counters.hold(tenant, input.subject);
     try {
       const now = ctx.clock.now();
       if (input.id !== undefined) {
@@ -97,7 +97,7 @@ export class MemoryWriter {
           hold.release();
           return { response: responseOf(existing, false), commit: Promise.resolve() };
         }
-        if (await ctx.store.get(tombstoneKey(tenant, input.subject, input.id))) {
+        if (ctx.store.peek(tombstoneKey(tenant, input.subject, input.id))) {
           throw failedPrecondition(`${path}.id: ${input.id} was forgotten; a forgotten memory cannot be written again`);
         }
       }
@@ -114,7 +114,7 @@ export class MemoryWriter {
     const window = this.ctx.config.processing.dedupWindow;
     if (window === 0) return undefined;
     const { input, hash } = p.processed;
-    const bytes = await this.ctx.store.get(hashKey(tenant, input.subject, hash));
+    const bytes = this.ctx.store.peek(hashKey(tenant, input.subject, hash));
     if (!bytes) return undefined;
     const entry = hashEntryCodec.decode(bytes);
     if (now - entry.ingestedAtMs > window) return undefined;

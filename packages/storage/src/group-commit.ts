@@ -1,4 +1,4 @@
-import type { BatchOperation, ClassicLevel } from 'classic-level';
+import type { ClassicLevel } from 'classic-level';
 import { resourceExhausted, unavailable } from '@engram/protocol';
 
 export interface BatchOp {
@@ -204,9 +204,13 @@ export class GroupCommitWriter<M = unknown> {
     try {
       const extra = this.contributor?.contribute(metas) ?? [];
       for (const op of extra) ops.push(op);
-      await this.db.batch(ops as BatchOperation<ClassicLevel<string, Uint8Array>, string, Uint8Array>[], {
-        sync: this.options.sync,
-      });
+      // A chained batch costs about a third of an array batch per op (no per-op option objects).
+      const chained = this.db.batch();
+      for (const op of ops) {
+        if (op.type === 'put') chained.put(op.key, op.value!);
+        else chained.del(op.key);
+      }
+      await chained.write({ sync: this.options.sync });
     } catch (err) {
       ok = false;
       failure = err;

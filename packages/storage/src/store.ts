@@ -44,6 +44,16 @@ export class Store<M = unknown> {
     return this.db.get(key);
   }
 
+  /**
+   * Synchronous read for small keys that are mostly absent or hot (index entries, tombstones, counters): LevelDB
+   * answers a missing key from its bloom filters and a hot one from its block cache without a thread-pool hop.
+   */
+  peek(key: string): Uint8Array | undefined {
+    const pending = this.writer.read(key);
+    if (pending !== undefined) return pending ?? undefined;
+    return this.db.getSync(key);
+  }
+
   async getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
     const out: (Uint8Array | undefined)[] = new Array(keys.length);
     const missing: number[] = [];
