@@ -101,12 +101,12 @@ export function validateMemoryInput(input: MemoryInput__Output, path: string, li
   if (input.payload.length > limits.payloadBytes) throw invalidArgument(f('payload'), `must be at most ${limits.payloadBytes} bytes`);
 
   if (input.tags.length > limits.tags) throw invalidArgument(f('tags'), `must have at most ${limits.tags} tags`);
-  const tags = [...new Set(input.tags)];
-  tags.forEach((tag, i) => {
+  input.tags.forEach((tag, i) => {
     if (tag.length === 0) throw invalidArgument(`${f('tags')}[${i}]`, 'must not be empty');
     if (utf8Length(tag) > limits.tagBytes) throw invalidArgument(`${f('tags')}[${i}]`, `must be at most ${limits.tagBytes} bytes`);
     if (CONTROL.test(tag)) throw invalidArgument(`${f('tags')}[${i}]`, 'must not contain control characters');
   });
+  const tags = [...new Set(input.tags)];
 
   const attributeKeys = Object.keys(input.attributes);
   if (attributeKeys.length > limits.attributes) throw invalidArgument(f('attributes'), `must have at most ${limits.attributes} entries`);

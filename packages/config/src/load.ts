@@ -57,6 +57,7 @@ export function loadConfig<G extends GroupMap>(groups: G, source: ConfigSource =
   const out: Record<string, Record<string, unknown>> = {};
   for (const [groupName, g] of Object.entries(groups)) {
     const values: Record<string, unknown> = {};
+    const problemsBefore = problems.length;
     for (const [key, s] of Object.entries(g.settings) as [string, Setting][]) {
       const raw = flags.get(s.env) ?? env[s.env] ?? s.default;
       const parsed = s.parse.safeParse(raw.trim());
@@ -64,7 +65,7 @@ export function loadConfig<G extends GroupMap>(groups: G, source: ConfigSource =
       else problems.push(`${s.env} (${flagOf(s.env)}) = "${raw}": ${parsed.error.issues.map((i) => i.message).join('; ')}`);
     }
     out[groupName] = values;
-    if (g.check && problems.length === 0) {
+    if (g.check && problems.length === problemsBefore) {
       const problem = g.check(values as never);
       if (problem) problems.push(`${g.title}: ${problem}`);
     }

@@ -67,9 +67,16 @@ export const retention = () =>
     return n;
   });
 
+const HOST_PORT = /^(\[[0-9a-fA-F:]+\]|[^:\s\[\]]+):(\d{1,5})$/;
+
+/** Whether s is host:port (IPv6 hosts in brackets) with a port from 0 to 65535. */
+export function isHostPort(s: string): boolean {
+  const m = HOST_PORT.exec(s);
+  return m !== null && Number(m[2]) <= 65535;
+}
+
 /** host:port. */
-export const address = () =>
-  z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, 'must be host:port (e.g. 127.0.0.1:50051)');
+export const address = () => z.string().refine(isHostPort, 'must be host:port with a port up to 65535 (e.g. 127.0.0.1:50051)');
 
 /** A static membership list "id=host:port,id=host:port". */
 export const members = () =>
@@ -82,7 +89,7 @@ export const members = () =>
         const eq = entry.indexOf('=');
         return eq > 0 ? { id: entry.slice(0, eq), address: entry.slice(eq + 1) } : { id: '', address: entry };
       });
-    const bad = list.find((m) => !m.id || !/^[^:\s]+:\d{1,5}$/.test(m.address));
+    const bad = list.find((m) => !m.id || !isHostPort(m.address));
     if (bad || list.length === 0) {
       ctx.addIssue({ code: 'custom', message: 'must list members as id=host:port, separated by commas' });
       return z.NEVER;

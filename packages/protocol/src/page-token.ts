@@ -22,7 +22,19 @@ export interface PageToken {
  */
 export function queryFingerprint(query: QueryRequest__Output): string {
   const type = messageType('engram.v1.QueryRequest');
-  const shape = type.fromObject({ ...query, pageToken: '', limit: 0, skipReinforce: false, allowPartial: false });
+  const sorted = <T>(values: readonly T[]) => [...values].map(String).sort();
+  const shape = type.fromObject({
+    ...query,
+    // Filters are sets: their order does not change the query.
+    layers: sorted(query.layers),
+    kinds: sorted(query.kinds),
+    tags: sorted(query.tags),
+    attributes: Object.fromEntries(Object.entries(query.attributes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+    pageToken: '',
+    limit: 0,
+    skipReinforce: false,
+    allowPartial: false,
+  });
   return createHash('sha256').update(type.encode(shape).finish()).digest('base64url').slice(0, 16);
 }
 

@@ -3,8 +3,9 @@ import type { Duration__Output } from './generated/google/protobuf/Duration.js';
 
 /** Milliseconds since the epoch → google.protobuf.Timestamp. */
 export function toTimestamp(ms: number): Timestamp {
-  const seconds = Math.floor(ms / 1000);
-  return { seconds, nanos: Math.round((ms - seconds * 1000) * 1e6) };
+  const whole = Math.floor(ms);
+  const seconds = Math.floor(whole / 1000);
+  return { seconds, nanos: (whole - seconds * 1000) * 1e6 };
 }
 
 /** google.protobuf.Timestamp → milliseconds since the epoch; undefined when unset. */

@@ -78,28 +78,26 @@ function utf8(buf: Uint8Array, start: number, end: number): string {
 }
 
 /**
- * Reads a string field reached through a path of field numbers, e.g. [1, 2] for `memory.subject`.
- * Follows protobuf semantics: repeated occurrences of an embedded message merge and the last scalar wins.
- * Returns "" when the field is absent.
+ * Reads a string field reached through a path of field numbers, e.g. [1, 2] for `memory.subject`, as the
+ * shards' decoder (protobufjs) will see it: the last occurrence of each field on the path wins, an embedded
+ * message included (protobufjs replaces rather than merges a repeated embedded message). Returns "" when the
+ * field is absent.
  */
 export function readStringPath(buf: Uint8Array, path: readonly number[], start = 0, end = buf.length): string {
-  let found = '';
+  let last: [number, number] | undefined;
   const [head, ...rest] = path;
   scanFields(
     buf,
     (field, wireType, vs, ve) => {
       if (field !== head) return;
       if (wireType !== WIRE_LEN) malformed();
-      if (rest.length === 0) found = utf8(buf, vs, ve);
-      else {
-        const inner = readStringPath(buf, rest, vs, ve);
-        if (inner !== '') found = inner;
-      }
+      last = [vs, ve];
     },
     start,
     end,
   );
-  return found;
+  if (!last) return '';
+  return rest.length === 0 ? utf8(buf, last[0], last[1]) : readStringPath(buf, rest, last[0], last[1]);
 }
 
 /** Encodes a varint (non-negative integers below 2^53). */

@@ -63,9 +63,9 @@ export const subjectCountersKey = (tenant: string, subject: string) => `${Space.
 export const tenantCountersKey = (tenant: string) => `${Space.TenantCounters}${SEP}${tenant}`;
 export const tenantCountersPrefix = () => `${Space.TenantCounters}${SEP}`;
 
-/** Exclusive upper bound of every key that starts with prefix (prefix ends with NUL, or is a whole space). */
+/** Exclusive upper bound of every key that starts with prefix: the prefix with its last character incremented. */
 export function prefixEnd(prefix: string): string {
-  return prefix.endsWith(SEP) ? `${prefix.slice(0, -1)}\x01` : `${prefix}${SEP}`;
+  return `${prefix.slice(0, -1)}${String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)}`;
 }
 
 /** Range options for iterating every key under prefix. */

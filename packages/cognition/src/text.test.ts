@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import { contentHash, indexTerms, normalizeContent, queryTerms, tokenize } from '@engram/cognition';
+
+describe('normalizeContent', () => {
+  it('trims surrounding space and unifies line endings', () => {
+    expect(normalizeContent('  a\r\nb\rc\n  ')).toBe('a\nb\nc');
+  });
+
+  it('composes to Unicode NFC', () => {
+    expect(normalizeContent('Zoe\u0308')).toBe('Zo\u00eb');
+  });
+
+  it('keeps inner spacing', () => {
+    expect(normalizeContent('a  b\t c')).toBe('a  b\t c');
+  });
+});
+
+describe('tokenize', () => {
+  it('lower-cases and splits on anything that is not a letter or digit', () => {
+    expect(tokenize('Hello, World! 42 times; e-mail: a.b@c.d')).toEqual(['hello', 'world', '42', 'times', 'e', 'mail', 'a', 'b', 'c', 'd']);
+  });
+
+  it('keeps inner apostrophes, straight or curly', () => {
+    expect(tokenize("It's Bob’s cat, isn't it")).toEqual(["it's", 'bob’s', 'cat', "isn't", 'it']);
+  });
+
+  it('drops apostrophes that do not join letters', () => {
+    expect(tokenize("'quoted' cats' 90's")).toEqual(['quoted', 'cats', "90's"]);
+  });
+
+  it('keeps non-Latin letters and folds compatibility forms (NFKC)', () => {
+    expect(tokenize('Straße café 東京 ＡＢＣ ﬁle ①')).toEqual(['straße', 'café', '東京', 'abc', 'file', '1']);
+  });
+
+  it('returns no tokens for empty or punctuation-only text', () => {
+    expect(tokenize('')).toEqual([]);
+    expect(tokenize('  ...!?  ')).toEqual([]);
+  });
+});
+
+describe('indexTerms', () => {
+  it('stems words, drops stop words and counts frequencies', () => {
+    const t = indexTerms(tokenize('The runner was running and the runners ran'));
+    expect(Object.fromEntries(t.counts)).toEqual({ runner: 2, run: 1, ran: 1 });
+    expect(t.length).toBe(4);
+  });
+
+  it('remembers the first word form of each term', () => {
+    const t = indexTerms(tokenize('Running runs run'));
+    expect(t.counts.get('run')).toBe(3);
+    expect(t.surface.get('run')).toBe('running');
+  });
+
+  it('drops possessive endings', () => {
+    const t = indexTerms(tokenize("Alice's cat and Bob’s cats"));
+    expect([...t.counts.keys()]).toEqual(['alic', 'cat', 'bob']);
+    expect(t.counts.get('cat')).toBe(2);
+    expect(t.surface.get('alic')).toBe('alice');
+  });
+
+  it('does not stem tokens that are not plain a-z words', () => {
+    const t = indexTerms(tokenize('cafés 2024 東京'));
+    expect([...t.counts.keys()]).toEqual(['cafés', '2024', '東京']);
+  });
+
+  it('drops tokens longer than 64 characters', () => {
+    const t = indexTerms(['a'.repeat(65), 'b'.repeat(64)]);
+    expect([...t.counts.keys()]).toHaveLength(1);
+    expect(t.length).toBe(1);
+  });
+
+  it('indexes nothing for stop words only', () => {
+    const t = indexTerms(tokenize('the and is it of to a'));
+    expect(t.counts.size).toBe(0);
+    expect(t.length).toBe(0);
+  });
+
+  it('gives the document length as the number of indexed tokens', () => {
+    const t = indexTerms(tokenize('apple apple banana the'));
+    expect(t.length).toBe(3);
+    expect([...t.counts.values()].reduce((a, b) => a + b, 0)).toBe(t.length);
+  });
+});
+
+describe('queryTerms', () => {
+  it('gives distinct stems in first-seen order', () => {
+    expect(queryTerms('Running runs, the RUN; runners')).toEqual(['run', 'runner']);
+  });
+
+  it('matches the terms a memory is indexed under', () => {
+    const doc = indexTerms(tokenize('She prefers green tea in the mornings'));
+    for (const term of queryTerms('preferring teas morning')) expect(doc.counts.has(term)).toBe(true);
+  });
+
+  it('is empty for stop words only', () => {
+    expect(queryTerms('the of and')).toEqual([]);
+  });
+});
+
+describe('contentHash', () => {
+  it('is equal for case and whitespace variants of the same content', () => {
+    const h = contentHash('note', 'Alice likes tea');
+    expect(contentHash('note', '  alice   LIKES\n\ttea ')).toBe(h);
+    expect(contentHash('note', 'ALICE LIKES TEA')).toBe(h);
+  });
+
+  it('is equal for compatibility variants (NFKC)', () => {
+    expect(contentHash('note', 'ﬁle')).toBe(contentHash('note', 'file'));
+  });
+
+  it('differs for a different kind', () => {
+    expect(contentHash('note', 'Alice likes tea')).not.toBe(contentHash('message', 'Alice likes tea'));
+    expect(contentHash('', 'Alice likes tea')).not.toBe(contentHash('note', 'Alice likes tea'));
+  });
+
+  it('differs for different content, including punctuation', () => {
+    const hashes = new Set(['Alice likes tea', 'Alice likes coffee', 'Alice likes tea!', 'Alicelikes tea', ''].map((c) => contentHash('note', c)));
+    expect(hashes.size).toBe(5);
+  });
+
+  it('does not let kind and content run into each other', () => {
+    expect(contentHash('ab', 'c')).not.toBe(contentHash('a', 'bc'));
+  });
+
+  it('is a 22-character base64url string', () => {
+    expect(contentHash('k', 'x')).toMatch(/^[A-Za-z0-9_-]{22}$/);
+  });
+});
