@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { MemoryInput__Output, QueryRequest__Output } from '@engram/protocol';
-import { openTestEngine } from './test-engine.js';
+import type { QueryRequest__Output } from '@engram/protocol';
+import { input, openTestEngine } from './test-engine.js';
 
 type Opened = Awaited<ReturnType<typeof openTestEngine>>;
 const opened: Opened[] = [];
@@ -12,24 +12,6 @@ async function open(env: Record<string, string> = {}) {
   const o = await openTestEngine(env);
   opened.push(o);
   return o;
-}
-
-export function input(p: Partial<MemoryInput__Output> & { subject: string }): MemoryInput__Output {
-  return {
-    id: '',
-    layer: 'LAYER_UNSPECIFIED',
-    kind: '',
-    content: '',
-    tags: [],
-    attributes: {},
-    payload: Buffer.alloc(0),
-    embedding: [],
-    occurredAt: null,
-    ttl: null,
-    expiresAt: null,
-    evidenceIds: [],
-    ...p,
-  };
 }
 
 function query(p: Partial<QueryRequest__Output>): QueryRequest__Output {

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, shardGroups } from '@engram/config';
+import type { MemoryInput__Output } from '@engram/protocol';
 import { ManualClock } from '@engram/storage';
 import { silentLogger } from '@engram/telemetry';
 import { MemoryEngine } from './engine.js';
@@ -25,3 +26,23 @@ export async function openTestEngine(env: Record<string, string> = {}, dir = mkd
     },
   };
 }
+
+/** A MemoryInput as the gRPC layer decodes it (every field present), for tests. */
+export function input(p: Partial<MemoryInput__Output> & { subject: string }): MemoryInput__Output {
+  return {
+    id: '',
+    layer: 'LAYER_UNSPECIFIED',
+    kind: '',
+    content: '',
+    tags: [],
+    attributes: {},
+    payload: Buffer.alloc(0),
+    embedding: [],
+    occurredAt: null,
+    ttl: null,
+    expiresAt: null,
+    evidenceIds: [],
+    ...p,
+  };
+}
+
