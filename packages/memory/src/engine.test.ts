@@ -163,3 +163,24 @@ describe('MemoryEngine', () => {
     expect((await second.engine.stats()).memories).toBe(1);
   });
 });
+
+describe('MemoryEngine details', () => {
+  it('stores a memory with a client id under that id even when its content repeats a recent one', async () => {
+    const { engine } = await open();
+    const a = await engine.remember('t', input({ subject: 's', content: 'same words' }));
+    const b = await engine.remember('t', input({ subject: 's', content: 'same words', id: 'mine-1' }));
+    expect(b).toMatchObject({ id: 'mine-1', deduplicated: false });
+    expect(a.id).not.toBe('mine-1');
+    expect((await engine.recall('t', 's', 'mine-1', false)).memory?.content).toBe('same words');
+  });
+
+  it('answers a reinforcing recall with the access counted', async () => {
+    const { engine } = await open();
+    const a = await engine.remember('t', input({ subject: 's', content: 'count me' }));
+    expect((await engine.recall('t', 's', a.id!, true)).memory?.accessCount).toBe(1);
+    const second = (await engine.recall('t', 's', a.id!, true)).memory!;
+    expect(second.accessCount).toBe(2);
+    expect(second.lastAccessedAt).not.toBeNull();
+    expect((await engine.recall('t', 's', a.id!, false)).memory?.accessCount).toBe(2);
+  });
+});

@@ -31,7 +31,7 @@ import { isLive, RecordReader } from './records.js';
 import { ReinforcementBuffer } from './reinforcement.js';
 import { RetentionSweeper } from './sweeper.js';
 import { toWireMemory } from './to-wire.js';
-import { MemoryWriter } from './writes.js';
+import { MemoryWriter, withAccesses } from './writes.js';
 
 export interface EngineOptions {
   config: ShardConfig;
@@ -120,7 +120,17 @@ export class MemoryEngine {
     const record = await this.ctx.records.get(memoryKey(tenant, subject, id));
     if (!record || !isLive(record, now)) throw notFound(`memory ${id} of subject ${JSON.stringify(subject)} not found`);
     if (reinforce) this.reinforcement.add(tenant, subject, id, now);
-    return { memory: toWireMemory(record, now, this.ctx.config.ranking.activationDecay) };
+    // The answer includes the accesses not yet written back, this one too.
+    const pending = this.reinforcement.pendingFor(tenant, subject, id);
+    const current =
+      pending.length === 0
+        ? record
+        : {
+            ...record,
+            accessCount: record.accessCount + pending.length,
+            recentAccessMs: withAccesses(record.recentAccessMs, pending, this.ctx.config.processing.accessHistory),
+          };
+    return { memory: toWireMemory(current, now + 1, this.ctx.config.ranking.activationDecay) };
   }
 
   query(tenant: string, req: QueryRequest__Output): Promise<QueryResponse> {

@@ -31,6 +31,11 @@ export class ReinforcementBuffer {
     if (this.pending.size >= MAX_PENDING) void this.flush();
   }
 
+  /** Accesses of a memory not yet written back. */
+  pendingFor(tenant: string, subject: string, id: string): readonly number[] {
+    return this.pending.get(memoryKey(tenant, subject, id))?.times ?? [];
+  }
+
   get size(): number {
     return this.pending.size;
   }

@@ -101,7 +101,8 @@ export class MemoryWriter {
           throw failedPrecondition(`${path}.id: ${input.id} was forgotten; a forgotten memory cannot be written again`);
         }
       }
-      const duplicate = await this.recentDuplicate(tenant, p, now);
+      // A client-chosen id names this memory: it is stored under that id even when its content repeats.
+      const duplicate = input.id === undefined ? await this.recentDuplicate(tenant, p, now) : undefined;
       if (duplicate) return this.reinforceDuplicate(tenant, duplicate, p.processed.hash, now, hold);
       return this.insert(tenant, p, input.id ?? this.newId(now), now, hold);
     } catch (err) {

@@ -1,0 +1,132 @@
+import { fromTimestamp, layerLabel, layerNumber, type Memory__Output, type ScoredMemory__Output } from '@engram/protocol';
+import type { Timestamp__Output } from '@engram/protocol/generated/google/protobuf/Timestamp.js';
+import type { ClusterStatusResponse__Output } from '@engram/protocol/generated/engram/v1/ClusterStatusResponse.js';
+
+// Human output. Machine output (--json) is in json.ts.
+
+/** "LAYER_LOGIC" → "logic". */
+export function layerText(layer: string): string {
+  return layerLabel(layerNumber(layer) ?? 0);
+}
+
+/** "NODE_ROLE_MEMORY_SHARD" → "memory-shard", "NODE_HEALTH_NOT_SERVING" → "not-serving". */
+export function enumText(value: string, prefix: string): string {
+  return (value.startsWith(prefix) ? value.slice(prefix.length) : value).toLowerCase().replace(/_/g, '-');
+}
+
+/** A timestamp as ISO 8601, or "-" when unset. */
+export function timeText(ts: Timestamp__Output | null | undefined): string {
+  const ms = fromTimestamp(ts);
+  return ms === undefined ? '-' : new Date(ms).toISOString();
+}
+
+/** One line of at most `max` characters, with "…" when cut. */
+export function truncate(text: string, max: number): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  const chars = [...line];
+  return chars.length <= max ? line : `${chars.slice(0, max - 1).join('')}…`;
+}
+
+export function fixed(n: number, digits = 3): string {
+  return Number.isFinite(n) ? n.toFixed(digits) : String(n);
+}
+
+/** 1536 → "1.5 KiB". */
+export function bytesText(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${v} B` : `${v.toFixed(1)} ${units[i]}`;
+}
+
+export type Align = 'left' | 'right';
+
+/** A plain-text table: columns padded to their widest cell, two spaces apart. */
+export function table(headers: readonly string[], rows: readonly (readonly string[])[], align: readonly Align[] = []): string {
+  const widths = headers.map((h, c) => Math.max(h.length, ...rows.map((r) => [...(r[c] ?? '')].length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, c) => {
+        const pad = ' '.repeat(Math.max(0, widths[c]! - [...cell].length));
+        return align[c] === 'right' ? pad + cell : cell + pad;
+      })
+      .join('  ')
+      .trimEnd();
+  return [line(headers), ...rows.map(line)].join('\n');
+}
+
+/** Label/value lines with the values aligned. */
+export function fields(entries: readonly (readonly [string, string])[]): string {
+  const width = Math.max(...entries.map(([label]) => label.length)) + 1;
+  return entries.map(([label, value]) => `${`${label}:`.padEnd(width)} ${value}`).join('\n');
+}
+
+const list = (items: readonly string[]) => (items.length > 0 ? items.join(', ') : '-');
+
+/** Everything about one memory, for `engram recall`. */
+export function memoryText(m: Memory__Output): string {
+  const attributes = Object.entries(m.attributes).map(([k, v]) => `${k}=${v}`);
+  return fields([
+    ['id', m.id],
+    ['subject', m.subject],
+    ['content', m.content],
+    ['layer', layerText(m.layer)],
+    ['kind', m.kind || '-'],
+    ['tags', list(m.tags)],
+    ['attributes', list(attributes)],
+    ['importance', fixed(m.importance)],
+    ['valence', fixed(m.valence)],
+    ['arousal', fixed(m.arousal)],
+    ['activation', fixed(m.activation)],
+    ['occurred at', timeText(m.occurredAt)],
+    ['ingested at', timeText(m.ingestedAt)],
+    ['last accessed', timeText(m.lastAccessedAt)],
+    ['expires at', m.expiresAt ? timeText(m.expiresAt) : 'never'],
+    ['access count', String(m.accessCount)],
+    ['keywords', list(m.keywords)],
+  ]);
+}
+
+/** Ranked query results; `firstRank` continues the numbering across pages. */
+export function resultsTable(results: readonly ScoredMemory__Output[], firstRank = 1): string {
+  const rows = results.map((r, i) => {
+    const m = r.memory;
+    return [String(firstRank + i), fixed(r.score, 4), m?.subject ?? '', m?.id ?? '', m ? layerText(m.layer) : '', truncate(m?.content ?? '', 60)];
+  });
+  return table(['RANK', 'SCORE', 'SUBJECT', 'ID', 'LAYER', 'CONTENT'], rows, ['right', 'right']);
+}
+
+/** The nodes of a cluster, then its ring settings. */
+export function statusText(s: ClusterStatusResponse__Output): string {
+  const rows = s.nodes.map((n) => {
+    const shard = n.role === 'NODE_ROLE_MEMORY_SHARD';
+    return [
+      n.id,
+      enumText(n.role, 'NODE_ROLE_'),
+      enumText(n.health, 'NODE_HEALTH_'),
+      n.address,
+      shard ? `${(n.ringShare * 100).toFixed(1)}%` : '-',
+      shard ? String(n.memories) : '-',
+      shard ? String(n.subjects) : '-',
+      shard ? bytesText(n.diskBytes) : '-',
+      fixed(n.latencyMs, 1),
+    ];
+  });
+  const shards = s.nodes.filter((n) => n.role === 'NODE_ROLE_MEMORY_SHARD');
+  const serving = shards.filter((n) => n.health === 'NODE_HEALTH_SERVING').length;
+  const problems = s.nodes.filter((n) => n.error).map((n) => `${n.id}: ${n.error}`);
+  return [
+    table(
+      ['ID', 'ROLE', 'HEALTH', 'ADDRESS', 'RING', 'MEMORIES', 'SUBJECTS', 'DISK', 'LATENCY MS'],
+      rows,
+      ['left', 'left', 'left', 'left', 'right', 'right', 'right', 'right', 'right'],
+    ),
+    '',
+    `vnodes: ${s.vnodes}   replication factor: ${s.replicationFactor}   shards serving: ${serving}/${shards.length}`,
+    ...problems,
+  ].join('\n');
+}
