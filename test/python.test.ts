@@ -46,4 +46,23 @@ describe.skipIf(!available)('any-language client (Python, grpcio)', () => {
     expect(seen.forgot).toBe(true);
     expect(seen.after_forget).toBe('NOT_FOUND');
   });
+
+  it('resolves every service from server reflection alone, as grpcurl and ghz do, on the gateway and a shard', async () => {
+    const reflectionProtos = `${ROOT}/node_modules/@grpc/reflection/build/proto`;
+    const run = async (address: string, call?: string) => {
+      const args = [`${ROOT}/test/python/reflection_check.py`, '--address', address, '--reflection-proto-dir', reflectionProtos];
+      const { stdout } = await promisify(execFile)(PYTHON, call ? [...args, '--call', call] : args, { timeout: 60_000 });
+      return JSON.parse(stdout.trim().split('\n').pop()!);
+    };
+    const gateway = await run(
+      cluster.address,
+      'engram.v1.MemoryService/Remember={"memory":{"subject":"reflected","content":"built from reflection","occurredAt":"2026-01-01T00:00:00Z","attributes":{"k":"v"}}}',
+    );
+    expect(gateway.services).toEqual(expect.arrayContaining(['engram.v1.MemoryService', 'engram.v1.AdminService', 'grpc.health.v1.Health']));
+    expect(gateway.files).toEqual(expect.arrayContaining(['engram/v1/memory.proto', 'google/protobuf/timestamp.proto', 'google/protobuf/duration.proto']));
+    expect(gateway.response.id).toMatch(/^[0-9A-Z]{26}$/);
+    const shard = await run(cluster.shards[0]!.address);
+    expect(shard.services).toContain('engram.shard.v1.ShardService');
+    expect(shard.methods).toBeGreaterThanOrEqual(10);
+  });
 });

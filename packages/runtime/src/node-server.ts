@@ -1,8 +1,8 @@
 import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
-import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
-import { packageDefinition } from '@engram/protocol';
+import { PROTO_ROOT } from '@engram/protocol';
 import type { Logger } from '@engram/telemetry';
+import { REFLECTION_SERVICES, ReflectionService } from './reflection/reflection-service.js';
 
 export interface ServedService {
   /** Fully-qualified name, e.g. "engram.v1.MemoryService". */
@@ -42,9 +42,13 @@ export class NodeServer {
     this.health = new HealthImplementation(Object.fromEntries(['', ...this.names].map((n) => [n, 'NOT_SERVING'])));
     for (const s of options.services) this.server.addService(s.definition, s.implementation);
     this.health.addToServer(this.server);
-    new ReflectionService(packageDefinition([...options.protoFiles, healthProtoPath]), {
-      services: [...this.names, HEALTH_SERVICE],
-    }).addToServer(this.server);
+    new ReflectionService(
+      [
+        ...options.protoFiles.map((name) => ({ name, path: `${PROTO_ROOT}/${name}` })),
+        { name: 'grpc/health/v1/health.proto', path: healthProtoPath },
+      ],
+      [...this.names, HEALTH_SERVICE, ...REFLECTION_SERVICES],
+    ).addToServer(this.server);
   }
 
   /** Binds and starts serving; resolves with the bound port (useful with port 0). */
