@@ -1,37 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { QueryRequest__Output } from '@engram/protocol';
-import { input, openTestEngine } from './test-engine.js';
+import { input, openTestEngine, query as testQuery, testEngines } from './test-engine.js';
 
-type Opened = Awaited<ReturnType<typeof openTestEngine>>;
-const opened: Opened[] = [];
-afterEach(async () => {
-  for (const o of opened.splice(0)) await o.cleanup();
-});
-
-async function open(env: Record<string, string> = {}) {
-  const o = await openTestEngine({ ENGRAM_DEDUP_WINDOW: '0', ...env });
-  opened.push(o);
-  return o;
-}
-
-function query(p: Partial<QueryRequest__Output>): QueryRequest__Output {
-  return {
-    subject: '',
-    layers: [],
-    kinds: [],
-    tags: [],
-    occurred: null,
-    attributes: {},
-    text: '',
-    embedding: [],
-    limit: 0,
-    pageToken: '',
-    weights: null,
-    skipReinforce: true,
-    allowPartial: false,
-    ...p,
-  };
-}
+const engines = testEngines({ ENGRAM_DEDUP_WINDOW: '0' });
+const opened = engines.opened;
+const open = engines.open;
+afterEach(engines.closeAll);
+const query = (p: Partial<QueryRequest__Output>) => testQuery({ skipReinforce: true, ...p });
 
 const ids = (res: { results?: { memory?: { id?: string } | null }[] }) => (res.results ?? []).map((r) => r.memory?.id);
 

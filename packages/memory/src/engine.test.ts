@@ -1,37 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { QueryRequest__Output } from '@engram/protocol';
-import { input, openTestEngine } from './test-engine.js';
+import { input, openTestEngine, query, testEngines } from './test-engine.js';
 
-type Opened = Awaited<ReturnType<typeof openTestEngine>>;
-const opened: Opened[] = [];
-afterEach(async () => {
-  for (const o of opened.splice(0)) await o.cleanup();
-});
-
-async function open(env: Record<string, string> = {}) {
-  const o = await openTestEngine(env);
-  opened.push(o);
-  return o;
-}
-
-function query(p: Partial<QueryRequest__Output>): QueryRequest__Output {
-  return {
-    subject: '',
-    layers: [],
-    kinds: [],
-    tags: [],
-    occurred: null,
-    attributes: {},
-    text: '',
-    embedding: [],
-    limit: 0,
-    pageToken: '',
-    weights: null,
-    skipReinforce: false,
-    allowPartial: false,
-    ...p,
-  };
-}
+const engines = testEngines();
+const opened = engines.opened;
+const open = engines.open;
+afterEach(engines.closeAll);
 
 describe('MemoryEngine', () => {
   it('remembers and recalls, deriving affect, importance and keywords', async () => {

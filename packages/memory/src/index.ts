@@ -1,4 +1,4 @@
 export { MemoryEngine, type EngineOptions } from './engine.js';
 export { KeyedLock } from './keyed-lock.js';
 export { CounterBook } from './counters.js';
-export { input as testMemoryInput, openTestEngine } from './test-engine.js';
+

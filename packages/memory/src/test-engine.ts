@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, shardGroups } from '@engram/config';
-import type { MemoryInput__Output } from '@engram/protocol';
+import type { MemoryInput__Output, QueryRequest__Output } from '@engram/protocol';
 import { ManualClock } from '@engram/storage';
 import { silentLogger } from '@engram/telemetry';
 import { MemoryEngine } from './engine.js';
@@ -46,3 +46,39 @@ export function input(p: Partial<MemoryInput__Output> & { subject: string }): Me
   };
 }
 
+
+/** A QueryRequest as the gRPC layer decodes it, for tests. */
+export function query(p: Partial<QueryRequest__Output>): QueryRequest__Output {
+  return {
+    subject: '',
+    layers: [],
+    kinds: [],
+    tags: [],
+    occurred: null,
+    attributes: {},
+    text: '',
+    embedding: [],
+    limit: 0,
+    pageToken: '',
+    weights: null,
+    skipReinforce: false,
+    allowPartial: false,
+    ...p,
+  };
+}
+
+/** Opens test engines with shared default settings and closes them all in one call (for afterEach). */
+export function testEngines(defaults: Record<string, string> = {}) {
+  const opened: Awaited<ReturnType<typeof openTestEngine>>[] = [];
+  return {
+    opened,
+    open: async (env: Record<string, string> = {}) => {
+      const o = await openTestEngine({ ...defaults, ...env });
+      opened.push(o);
+      return o;
+    },
+    closeAll: async () => {
+      for (const o of opened.splice(0)) await o.cleanup();
+    },
+  };
+}
