@@ -70,6 +70,8 @@ export class Hold {
 export class CounterBook implements BatchContributor<WriteMeta> {
   private readonly subjects = new Map<string, SubjectEntry>();
   private readonly tenants = new Map<string, TenantCounts>();
+  /** Metas whose deltas are applied and not yet settled. */
+  private readonly applied = new WeakSet<WriteMeta>();
   private store!: Store<WriteMeta>;
 
   constructor(private readonly maxSubjects = 200_000) {}
@@ -143,6 +145,12 @@ export class CounterBook implements BatchContributor<WriteMeta> {
   }
 
   contribute(metas: readonly WriteMeta[]): BatchOp[] {
+    // Check before changing anything, so a failure leaves the counters as they were.
+    for (const meta of metas) {
+      for (const d of meta.deltas) {
+        if (!this.subjects.has(subjectCountersKey(d.tenant, d.subject))) throw new Error(`counters of ${d.tenant}/${d.subject} are not held`);
+      }
+    }
     const subjects = new Map<string, SubjectEntry>();
     const tenants = new Set<string>();
     for (const meta of metas) {
@@ -151,6 +159,7 @@ export class CounterBook implements BatchContributor<WriteMeta> {
         subjects.set(key, e);
         tenants.add(d.tenant);
       }
+      this.applied.add(meta);
     }
     const ops: BatchOp[] = [];
     for (const [key, e] of subjects) {
@@ -176,8 +185,13 @@ export class CounterBook implements BatchContributor<WriteMeta> {
     return ops;
   }
 
+  /** Undoes the deltas of a batch that failed (only those applied: contribute may have refused them), releases holds. */
   settled(metas: readonly WriteMeta[], ok: boolean): void {
-    if (!ok) for (let i = metas.length - 1; i >= 0; i--) for (const d of metas[i]!.deltas) this.apply(d, -1);
+    for (let i = metas.length - 1; i >= 0; i--) {
+      const meta = metas[i]!;
+      if (!ok && this.applied.has(meta)) for (const d of meta.deltas) this.apply(d, -1);
+      this.applied.delete(meta);
+    }
     for (const meta of metas) for (const h of meta.holds) h.release();
   }
 
