@@ -90,7 +90,7 @@ describe('MemoryEngine queries', () => {
     const ranges = await engine.scatter('t', { query: q, phase: 'SCATTER_PHASE_RANGES', queryId: 'q1', asOfMs: Date.UTC(2026, 0, 1), globalTerms: terms.terms as never, globalRanges: null, after: null, limit: 0 });
     const top = await engine.scatter('t', { query: q, phase: 'SCATTER_PHASE_TOP', queryId: 'q1', asOfMs: Date.UTC(2026, 0, 1), globalTerms: terms.terms as never, globalRanges: ranges.ranges as never, after: null, limit: 5 });
     expect(top.results).toHaveLength(6);
-    const scores = top.results!.map((r) => r.score!);
+    const scores = top.results!.map((r) => Number(r.score));
     expect([...scores].sort((a, b) => b - a)).toEqual(scores);
   });
 

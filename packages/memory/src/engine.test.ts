@@ -57,14 +57,14 @@ describe('MemoryEngine', () => {
       't',
       query({ subject: 's', weights: { importance: 1, recency: 0, relevance: 0, activation: 0 }, skipReinforce: true }),
     );
-    expect(byImportance.results.map((r) => r.memory?.id)).toEqual([important.id, old.id, recent.id]);
+    expect(byImportance.results!.map((r) => r.memory?.id)).toEqual([important.id, old.id, recent.id]);
     const byRecency = await engine.query(
       't',
       query({ subject: 's', weights: { importance: 0, recency: 1, relevance: 0, activation: 0 }, skipReinforce: true }),
     );
-    expect(byRecency.results.map((r) => r.memory?.id)).toEqual([recent.id, important.id, old.id]);
+    expect(byRecency.results!.map((r) => r.memory?.id)).toEqual([recent.id, important.id, old.id]);
     const text = await engine.query('t', query({ subject: 's', text: 'coffee', skipReinforce: true }));
-    expect(text.results.map((r) => r.memory?.id).sort()).toEqual([old.id, important.id].sort());
+    expect(text.results!.map((r) => r.memory?.id).sort()).toEqual([old.id, important.id].sort());
   });
 
   it('pages through results without repeats or gaps', async () => {
@@ -78,8 +78,8 @@ describe('MemoryEngine', () => {
     let token = '';
     for (let page = 0; page < 10; page++) {
       const res = await engine.query('t', query({ subject: 's', limit: 7, pageToken: token }));
-      seen.push(...res.results.map((r) => r.memory!.id));
-      token = res.nextPageToken;
+      seen.push(...res.results!.map((r) => r.memory!.id!));
+      token = res.nextPageToken!;
       if (!token) break;
     }
     expect(seen).toHaveLength(25);
