@@ -18,6 +18,7 @@ const limits: Limits = {
   evidenceIds: 2,
   batchItems: 10,
   queryLimit: 100,
+  queryTerms: 64,
   queryCandidates: 1000,
   futureSkew: 60_000,
   messageBytes: 1 << 20,
@@ -180,5 +181,12 @@ describe('validateQuery paging', () => {
 
   it('rejects a garbage page token', () => {
     expect(reason(() => validate({ pageToken: 'garbage!' }))).toMatch(/^page_token: /);
+  });
+});
+
+describe('validateQuery text limits', () => {
+  it('refuses a text cue with more distinct terms than allowed, naming text', () => {
+    const words = Array.from({ length: 70 }, (_, i) => `word${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26))}`).join(' ');
+    expect(reason(() => validate({ text: words }))).toMatch(/^text: must have at most 64 distinct search terms/);
   });
 });

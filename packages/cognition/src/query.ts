@@ -53,6 +53,8 @@ export function validateQuery(req: QueryRequest__Output, limits: Limits, default
   if (start !== undefined && end !== undefined && start >= end) throw invalidArgument('occurred', 'start must be before end');
   const text = req.text.trim();
   if (Buffer.byteLength(text) > limits.contentBytes) throw invalidArgument('text', `must be at most ${limits.contentBytes} bytes`);
+  const terms = text === '' ? undefined : queryTerms(text);
+  if (terms && terms.length > limits.queryTerms) throw invalidArgument('text', `must have at most ${limits.queryTerms} distinct search terms, has ${terms.length}`);
   return {
     subject,
     layers: layers.length > 0 ? new Set(layers) : undefined,
@@ -61,7 +63,7 @@ export function validateQuery(req: QueryRequest__Output, limits: Limits, default
     attributes: Object.entries(req.attributes),
     occurredStartMs: start,
     occurredEndMs: end,
-    terms: text === '' ? undefined : queryTerms(text),
+    terms,
     embedding: validateEmbedding(req.embedding, 'embedding', limits),
     limit: req.limit === 0 ? DEFAULT_PAGE_SIZE : req.limit,
     weights: {

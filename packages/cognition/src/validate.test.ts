@@ -19,6 +19,7 @@ const limits: Limits = {
   evidenceIds: 2,
   batchItems: 10,
   queryLimit: 100,
+  queryTerms: 64,
   queryCandidates: 1000,
   futureSkew: 60_000,
   messageBytes: 1 << 20,

@@ -23,6 +23,7 @@ export const limitsGroup = group({
     evidenceIds: setting('ENGRAM_LIMIT_EVIDENCE_IDS', '256', 'Most evidence ids per memory', int(0, 100_000)),
     batchItems: setting('ENGRAM_LIMIT_BATCH_ITEMS', '1000', 'Most items in one RememberBatch', int(1, 100_000)),
     queryLimit: setting('ENGRAM_LIMIT_QUERY_RESULTS', '1000', 'Largest page a Query may ask for', int(1, 100_000)),
+    queryTerms: setting('ENGRAM_LIMIT_QUERY_TERMS', '64', 'Most distinct search terms in a query text cue', int(1, 10_000)),
     queryCandidates: setting(
       'ENGRAM_LIMIT_QUERY_CANDIDATES',
       '250000',
