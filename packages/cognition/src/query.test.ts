@@ -187,6 +187,6 @@ describe('validateQuery paging', () => {
 describe('validateQuery text limits', () => {
   it('refuses a text cue with more distinct terms than allowed, naming text', () => {
     const words = Array.from({ length: 70 }, (_, i) => `word${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26))}`).join(' ');
-    expect(reason(() => validate({ text: words }))).toMatch(/^text: must have at most 64 distinct search terms/);
+    expect(reason(() => validateQuery(query({ text: words }), { ...limits, contentBytes: 65536 }, defaults))).toMatch(/^text: must have at most 64 distinct search terms/);
   });
 });
