@@ -54,8 +54,8 @@ describe('normalise', () => {
     expect(normalise(3, r)).toBe(0.25);
   });
 
-  it('is 0 for a flat or empty range and for a missing value', () => {
-    expect(normalise(5, { min: 5, max: 5, empty: false })).toBe(0);
+  it('is 1 in a flat range (every candidate ties for the best), 0 for an empty range or a missing value', () => {
+    expect(normalise(5, { min: 5, max: 5, empty: false })).toBe(1);
     expect(normalise(5, emptyRange())).toBe(0);
     expect(normalise(undefined, r)).toBe(0);
   });

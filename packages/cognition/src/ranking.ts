@@ -86,9 +86,13 @@ export function mergeRanges(a: Ranges, b: Ranges): Ranges {
   };
 }
 
-/** Min-max normalisation; 0 when the range is empty or flat (a flat component cannot change the order). */
+/**
+ * Min-max normalisation. In a flat range every candidate ties for the best value, so each gets 1 (a flat
+ * component cannot change the order; a lone result still scores the sum of its weights). A missing value is 0.
+ */
 export function normalise(v: number | undefined, r: Range): number {
-  if (v === undefined || r.empty || r.max === r.min) return 0;
+  if (v === undefined || r.empty) return 0;
+  if (r.max === r.min) return 1;
   return (v - r.min) / (r.max - r.min);
 }
 

@@ -186,7 +186,7 @@ export class MemoryEngine {
         .filter(([, n]) => n > 0)
         .sort(([a], [b]) => a - b)
         .map(([layer, n]) => ({ layer: LAYER_NAMES[layer] ?? String(layer), memories: n })),
-      diskBytes: await this.ctx.store.approximateSize('\x00', '\xff'),
+      diskBytes: await this.ctx.store.diskBytes(),
       uptimeSeconds: (Date.now() - this.startedAt) / 1000,
       cacheBytes: this.ctx.records.cache.stats().bytes,
       pendingWrites: this.ctx.store.writer.pending,

@@ -189,3 +189,13 @@ describe('Store.scanKeys', () => {
     expect(await scanKeysAll(store, { gte: 'k', limit: 5, reverse: true })).toEqual(keys.slice(-5).reverse());
   });
 });
+
+describe('Store size', () => {
+  it('counts every file of the store, including writes still only in the log', async () => {
+    const store = await open();
+    const before = await store.diskBytes();
+    await fill(store, ['a', 'b', 'c']);
+    expect(await store.diskBytes()).toBeGreaterThan(before);
+    expect(await store.approximateSize('\x00', '\xff')).toBe(0);
+  });
+});

@@ -1,4 +1,6 @@
 import { mkdirSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { GroupCommitWriter, type BatchContributor, type BatchStats, type CommitRequest, type GroupCommitOptions } from './group-commit.js';
 
@@ -102,6 +104,15 @@ export class Store<M = unknown> {
     } finally {
       await it.close();
     }
+  }
+
+  /** Bytes of every file of the store on disk (tables, write-ahead log, manifest): what the store really takes. */
+  async diskBytes(): Promise<number> {
+    const entries = await readdir(this.db.location, { withFileTypes: true });
+    const sizes = await Promise.all(
+      entries.filter((e) => e.isFile()).map((e) => stat(join(this.db.location, e.name)).then((s) => s.size, () => 0)),
+    );
+    return sizes.reduce((a, b) => a + b, 0);
   }
 
   approximateSize(start: string, end: string): Promise<number> {
