@@ -157,3 +157,15 @@ describe('MemoryEngine details', () => {
     expect((await engine.recall('t', 's', a.id!, false)).memory?.accessCount).toBe(2);
   });
 });
+
+describe('MemoryEngine retention and access', () => {
+  it('does not expire a memory accessed shortly before its expiry, even before the access is written back', async () => {
+    const { engine, clock } = await open();
+    const a = await engine.remember('t', input({ subject: 's', content: 'nearly forgotten' }));
+    clock.advance(23 * 3600_000);
+    await engine.recall('t', 's', a.id!, true);
+    clock.advance(2 * 3600_000);
+    expect(await engine.maintain()).toBe(0);
+    expect((await engine.recall('t', 's', a.id!, false)).memory?.accessCount).toBe(1);
+  });
+});

@@ -95,7 +95,7 @@ export class MemoryEngine {
       new MemoryWriter(ctx),
       new QueryEngine(ctx, reinforcement),
       reinforcement,
-      new RetentionSweeper(ctx),
+      new RetentionSweeper(ctx, () => reinforcement.flush()),
       new CompactionScheduler(ctx),
     );
     reinforcement.start();

@@ -25,7 +25,11 @@ export class RetentionSweeper {
   private running: Promise<number> | undefined;
   expiredTotal = 0;
 
-  constructor(private readonly ctx: ShardContext) {}
+  /** beforeSweep runs first: accesses not yet written back may move an expiry out. */
+  constructor(
+    private readonly ctx: ShardContext,
+    private readonly beforeSweep: () => Promise<void>,
+  ) {}
 
   start(): void {
     this.timer = setInterval(() => void this.run(), this.ctx.config.retention.sweepInterval);
@@ -35,7 +39,8 @@ export class RetentionSweeper {
   /** One sweep at the clock's current time; returns the memories it expired. Concurrent calls share a run. */
   run(): Promise<number> {
     if (!this.running) {
-      this.running = this.sweep(this.ctx.clock.now())
+      this.running = this.beforeSweep()
+        .then(() => this.sweep(this.ctx.clock.now()))
         .catch((err: unknown) => {
           this.ctx.logger.error({ err }, 'retention sweep failed');
           return 0;
