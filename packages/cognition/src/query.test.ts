@@ -1,49 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { EngramError, encodePageToken, queryFingerprint, type QueryRequest__Output } from '@engram/protocol';
 import { DEFAULT_PAGE_SIZE, queryTerms, validateQuery, type Limits, type Weights } from '@engram/cognition';
+import { queryRequest, TEST_LIMITS } from './testing.js';
 
 const INVALID_ARGUMENT = 3;
 
-const limits: Limits = {
-  subjectBytes: 16,
-  kindBytes: 8,
-  contentBytes: 40,
-  payloadBytes: 8,
-  tags: 3,
-  tagBytes: 6,
-  attributes: 2,
-  attributeBytes: 10,
-  embeddingDimensions: 0,
-  maxEmbeddingDimensions: 4,
-  evidenceIds: 2,
-  batchItems: 10,
-  queryLimit: 100,
-  queryTerms: 64,
-  queryCandidates: 1000,
-  futureSkew: 60_000,
-  messageBytes: 1 << 20,
-};
+const limits: Limits = { ...TEST_LIMITS, contentBytes: 40 };
 
 const defaults: Weights = { recency: 1, importance: 1, relevance: 1, activation: 0.5 };
 
-function query(p: Partial<QueryRequest__Output> = {}): QueryRequest__Output {
-  return {
-    subject: '',
-    layers: [],
-    kinds: [],
-    tags: [],
-    occurred: null,
-    attributes: {},
-    text: '',
-    embedding: [],
-    limit: 0,
-    pageToken: '',
-    weights: null,
-    skipReinforce: false,
-    allowPartial: false,
-    ...p,
-  };
-}
+const query = queryRequest;
 
 function reason(fn: () => unknown): string {
   try {

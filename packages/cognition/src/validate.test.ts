@@ -1,48 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { EngramError, type MemoryInput__Output } from '@engram/protocol';
 import { validateEmbedding, validateId, validateMemoryInput, validateSubject, type Limits } from '@engram/cognition';
+import { memoryInput, TEST_LIMITS } from './testing.js';
 
 const INVALID_ARGUMENT = 3;
 const NOW = 1_723_456_789_000;
 
-const limits: Limits = {
-  subjectBytes: 16,
-  kindBytes: 8,
-  contentBytes: 32,
-  payloadBytes: 8,
-  tags: 3,
-  tagBytes: 6,
-  attributes: 2,
-  attributeBytes: 10,
-  embeddingDimensions: 0,
-  maxEmbeddingDimensions: 4,
-  evidenceIds: 2,
-  batchItems: 10,
-  queryLimit: 100,
-  queryTerms: 64,
-  queryCandidates: 1000,
-  futureSkew: 60_000,
-  messageBytes: 1 << 20,
-};
+const limits: Limits = TEST_LIMITS;
 
-function input(p: Partial<MemoryInput__Output> = {}): MemoryInput__Output {
-  return {
-    id: '',
-    subject: 'alice',
-    layer: 'LAYER_UNSPECIFIED',
-    kind: 'note',
-    content: 'likes tea',
-    tags: [],
-    attributes: {},
-    payload: Buffer.alloc(0),
-    embedding: [],
-    occurredAt: null,
-    ttl: null,
-    expiresAt: null,
-    evidenceIds: [],
-    ...p,
-  };
-}
+const input = (p: Partial<MemoryInput__Output> = {}) => memoryInput({ subject: 'alice', kind: 'note', content: 'likes tea', ...p });
 
 const ts = (ms: number) => ({ seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 });
 

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, shardGroups } from '@engram/config';
+import { memoryInput, queryRequest } from '@engram/cognition/testing';
 import type { MemoryInput__Output, QueryRequest__Output } from '@engram/protocol';
 import { ManualClock } from '@engram/storage';
 import { silentLogger } from '@engram/telemetry';
@@ -28,44 +29,11 @@ export async function openTestEngine(env: Record<string, string> = {}, dir = mkd
 }
 
 /** A MemoryInput as the gRPC layer decodes it (every field present), for tests. */
-export function input(p: Partial<MemoryInput__Output> & { subject: string }): MemoryInput__Output {
-  return {
-    id: '',
-    layer: 'LAYER_UNSPECIFIED',
-    kind: '',
-    content: '',
-    tags: [],
-    attributes: {},
-    payload: Buffer.alloc(0),
-    embedding: [],
-    occurredAt: null,
-    ttl: null,
-    expiresAt: null,
-    evidenceIds: [],
-    ...p,
-  };
-}
+export const input = (p: Partial<MemoryInput__Output> & { subject: string }): MemoryInput__Output => memoryInput(p);
 
 
 /** A QueryRequest as the gRPC layer decodes it, for tests. */
-export function query(p: Partial<QueryRequest__Output>): QueryRequest__Output {
-  return {
-    subject: '',
-    layers: [],
-    kinds: [],
-    tags: [],
-    occurred: null,
-    attributes: {},
-    text: '',
-    embedding: [],
-    limit: 0,
-    pageToken: '',
-    weights: null,
-    skipReinforce: false,
-    allowPartial: false,
-    ...p,
-  };
-}
+export const query = (p: Partial<QueryRequest__Output>): QueryRequest__Output => queryRequest(p);
 
 /** Opens test engines with shared default settings and closes them all in one call (for afterEach). */
 export function testEngines(defaults: Record<string, string> = {}) {
