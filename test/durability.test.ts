@@ -129,6 +129,21 @@ describe('durability and failure', () => {
     await waitFor(async () => (await codeOf(client.call('Recall', { subject, id }))) === 0, 'recall after SIGCONT');
   });
 
+  it('sheds load beyond its in-flight limit with RESOURCE_EXHAUSTED instead of queueing', async () => {
+    const { cluster, client } = await startCluster({ shards: 1, gatewayEnv: { ENGRAM_MAX_IN_FLIGHT: '1', ENGRAM_INTERNAL_TIMEOUT: '3s' } });
+    const { id } = await client.call('Remember', { memory: { subject: 'busy', content: 'before the freeze' } });
+    const shard = cluster.shards[0]!;
+    shard.proc.kill('SIGSTOP');
+    try {
+      // One call is admitted and waits on the frozen shard until the internal deadline; the rest are refused at once.
+      const codes = await Promise.all(Array.from({ length: 6 }, () => codeOf(client.call('Recall', { subject: 'busy', id }, 30_000))));
+      expect(codes.sort((a, b) => a - b)).toEqual([8, 8, 8, 8, 8, UNAVAILABLE]);
+    } finally {
+      shard.proc.kill('SIGCONT');
+    }
+    await waitFor(async () => (await codeOf(client.call('Recall', { subject: 'busy', id }))) === 0, 'served again');
+  });
+
   it('expires memories by layer retention under an injected clock', async () => {
     const { cluster, client } = await startCluster({ shards: 1, shardEnv: { ENGRAM_TEST_CLOCK: 'manual' } });
     const shard: AsyncClient = shardClient(cluster.shards[0]!.address);

@@ -1,2 +1,3 @@
 export * from './node-server.js';
 export * from './process.js';
+export * from './load-shedding.js';

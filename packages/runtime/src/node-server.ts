@@ -2,6 +2,7 @@ import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceI
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import { PROTO_ROOT } from '@engram/protocol';
 import type { Logger } from '@engram/telemetry';
+import { InFlightLimit } from './load-shedding.js';
 import { REFLECTION_SERVICES, ReflectionService } from './reflection/reflection-service.js';
 
 export interface ServedService {
@@ -13,6 +14,8 @@ export interface ServedService {
 
 export interface NodeServerOptions {
   listen: string;
+  /** Calls served at once before shedding load (RESOURCE_EXHAUSTED). */
+  maxInFlight: number;
   services: ServedService[];
   /** Proto files that define the services, for server reflection. */
   protoFiles: readonly string[];
@@ -31,6 +34,7 @@ export class NodeServer {
   private readonly server: Server;
   private readonly health: HealthImplementation;
   private readonly names: string[];
+  readonly inFlight: InFlightLimit;
   port = 0;
 
   constructor(private readonly options: NodeServerOptions) {
@@ -40,7 +44,8 @@ export class NodeServer {
     });
     this.names = options.services.map((s) => s.name);
     this.health = new HealthImplementation(Object.fromEntries(['', ...this.names].map((n) => [n, 'NOT_SERVING'])));
-    for (const s of options.services) this.server.addService(s.definition, s.implementation);
+    this.inFlight = new InFlightLimit(options.maxInFlight);
+    for (const s of options.services) this.server.addService(s.definition, this.inFlight.wrap(s.implementation));
     this.health.addToServer(this.server);
     new ReflectionService(
       [

@@ -29,6 +29,7 @@ const startedAt = Date.now();
 
 const server: NodeServer = new NodeServer({
   listen: config.node.listen,
+  maxInFlight: config.node.maxInFlight,
   services: [
     {
       name: 'engram.v1.MemoryService',

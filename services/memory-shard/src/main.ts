@@ -18,6 +18,7 @@ const engine = await MemoryEngine.open({ config, nodeId: config.node.id, clock, 
 const protoFiles = [...PUBLIC_PROTO_FILES, ...SHARD_PROTO_FILES];
 const server = new NodeServer({
   listen: config.node.listen,
+  maxInFlight: config.node.maxInFlight,
   services: [
     { name: 'engram.shard.v1.ShardService', definition: serviceDefinition(protoFiles, 'engram.shard.v1.ShardService'), implementation: shardService(engine, logger) },
   ],

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { address, duration, oneOf, text } from '../parsers.js';
+import { address, duration, int, oneOf, text } from '../parsers.js';
 import { group, setting } from '../setting.js';
 
 /** Settings every node has. The listen default differs per service. */
@@ -19,6 +19,12 @@ export const nodeGroup = (defaultListen: string) =>
         'info',
         'Log level of the JSON log on stdout',
         oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
+      ),
+      maxInFlight: setting(
+        'ENGRAM_MAX_IN_FLIGHT',
+        '4096',
+        'Calls a node serves at once; beyond this it sheds load, answering RESOURCE_EXHAUSTED at once',
+        int(1, 1_000_000),
       ),
       shutdownGrace: setting(
         'ENGRAM_SHUTDOWN_GRACE',
