@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ClassicLevel } from 'classic-level';
 import { Ring } from '@engram/ring';
 import { TestCluster } from './harness/cluster.js';
-import { codeOf, memoryClient, shardClient, type AsyncClient } from './harness/clients.js';
+import { adminClient, codeOf, memoryClient, shardClient, type AsyncClient } from './harness/clients.js';
 import { waitFor } from './harness/processes.js';
 
 const NOT_FOUND = 5;
@@ -103,6 +103,11 @@ describe('durability and failure', () => {
     expect(await codeOf(client.call('Query', { text: 'notes' }))).toBe(UNAVAILABLE);
     const partial = await client.call('Query', { text: 'notes', allowPartial: true, limit: 100, skipReinforce: true });
     expect(partial.unavailableShards).toEqual([down]);
+    const admin = adminClient(cluster.address);
+    cleanups.push(() => admin.close());
+    const status = await admin.call('ClusterStatus', {});
+    const health = Object.fromEntries(status.nodes.map((n: { id: string; health: string }) => [n.id, n.health]));
+    expect(health).toMatchObject({ [down]: 'NODE_HEALTH_UNREACHABLE', [cluster.shards[0]!.id]: 'NODE_HEALTH_SERVING', [cluster.shards[2]!.id]: 'NODE_HEALTH_SERVING' });
     expect(partial.results.length).toBe(subjects.filter((s) => ring.owner('default', s).id !== down).length);
     await cluster.restartShard(1);
     for (const subject of subjects.filter((s) => ring.owner('default', s).id === down)) {

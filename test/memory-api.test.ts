@@ -159,7 +159,9 @@ describe('memory API through the gateway', () => {
     );
     raw.close();
     expect(malformed).toMatchObject({ code: INVALID_ARGUMENT, details: 'request: malformed protobuf message' });
-    const status = await adminClient(cluster.address).call('ClusterStatus', {});
+    const admin = adminClient(cluster.address);
+    const status = await admin.call('ClusterStatus', {});
+    admin.close();
     expect(status.nodes.every((n: { health: string }) => n.health === 'NODE_HEALTH_SERVING')).toBe(true);
   });
 
