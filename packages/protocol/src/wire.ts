@@ -109,11 +109,3 @@ export function encodeVarint(value: number, out: number[]): void {
   }
   out.push(v);
 }
-
-/** The bytes of a length-delimited field: tag, length, payload. */
-export function lengthDelimited(field: number, payload: Uint8Array): Buffer {
-  const head: number[] = [];
-  encodeVarint(field * 8 + WIRE_LEN, head);
-  encodeVarint(payload.length, head);
-  return Buffer.concat([Buffer.from(head), payload]);
-}

@@ -5,7 +5,6 @@ import {
   expiryKey,
   expiryPrefix,
   hashKey,
-  isKeySafe,
   memoryIdOf,
   memoryKey,
   parsePostingKey,
@@ -229,11 +228,3 @@ describe('prefixEnd', () => {
   });
 });
 
-describe('isKeySafe', () => {
-  it('refuses components containing NUL', () => {
-    expect(isKeySafe('alice')).toBe(true);
-    expect(isKeySafe('')).toBe(true);
-    expect(isKeySafe('a\x01b')).toBe(true);
-    expect(isKeySafe('a\x00b')).toBe(false);
-  });
-});

@@ -105,8 +105,3 @@ export function memoryIdOf(key: string): string {
 export function tenantOfCountersKey(key: string): string {
   return key.slice(2);
 }
-
-/** True when a string can be a key component (no NUL). */
-export function isKeySafe(component: string): boolean {
-  return !component.includes(SEP);
-}

@@ -115,10 +115,6 @@ export class Store<M = unknown> {
     return sizes.reduce((a, b) => a + b, 0);
   }
 
-  approximateSize(start: string, end: string): Promise<number> {
-    return this.db.approximateSize(start, end);
-  }
-
   compactRange(start: string, end: string): Promise<void> {
     return this.db.compactRange(start, end);
   }
