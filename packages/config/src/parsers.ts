@@ -79,7 +79,7 @@ export function isHostPort(s: string): boolean {
 export const address = () => z.string().refine(isHostPort, 'must be host:port with a port up to 65535 (e.g. 127.0.0.1:50051)');
 
 /** A static membership list "id=host:port,id=host:port". */
-export const members = () =>
+export const members = (o: { allowEmpty?: boolean } = {}) =>
   z.string().transform((v, ctx) => {
     const list = v
       .split(',')
@@ -90,7 +90,7 @@ export const members = () =>
         return eq > 0 ? { id: entry.slice(0, eq), address: entry.slice(eq + 1) } : { id: '', address: entry };
       });
     const bad = list.find((m) => !m.id || !isHostPort(m.address));
-    if (bad || list.length === 0) {
+    if (bad || (list.length === 0 && !o.allowEmpty)) {
       ctx.addIssue({ code: 'custom', message: 'must list members as id=host:port, separated by commas' });
       return z.NEVER;
     }

@@ -8,6 +8,7 @@ import { processingGroup } from './groups/processing.js';
 import { rankingGroup } from './groups/ranking.js';
 import { retentionGroup } from './groups/retention.js';
 import { storageGroup } from './groups/storage.js';
+import { dreamGroup, learningGroup, patternGroup } from './groups/thought.js';
 import { oneOf } from './parsers.js';
 import { group, setting, type ConfigOf } from './setting.js';
 
@@ -33,6 +34,7 @@ export const shardGroups = {
   processing: processingGroup,
   ranking: rankingGroup,
   limits: limitsGroup,
+  learning: learningGroup,
   testing: testingGroup,
 };
 export type ShardConfig = ConfigOf<typeof shardGroups>;
@@ -46,6 +48,17 @@ export const gatewayGroups = {
 };
 export type GatewayConfig = ConfigOf<typeof gatewayGroups>;
 
+/** Settings of a thought engine. */
+export const engineGroups = {
+  node: nodeGroup('127.0.0.1:50071'),
+  membership: membershipGroup,
+  internal: resilienceGroup,
+  patterns: patternGroup,
+  dream: dreamGroup,
+  limits: group({ title: 'Limits', settings: { messageBytes: limitsGroup.settings.messageBytes, subjectBytes: limitsGroup.settings.subjectBytes } }),
+};
+export type EngineConfig = ConfigOf<typeof engineGroups>;
+
 /** Settings of the local cluster launcher. */
 export const localGroups = { local: localClusterGroup };
 export type LocalConfig = ConfigOf<typeof localGroups>;
@@ -54,5 +67,6 @@ export type LocalConfig = ConfigOf<typeof localGroups>;
 export const allServices = [
   { name: 'memory-shard', groups: shardGroups },
   { name: 'gateway', groups: gatewayGroups },
+  { name: 'thought-engine', groups: engineGroups },
   { name: 'local cluster', groups: localGroups },
 ] as const;

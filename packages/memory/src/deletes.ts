@@ -1,5 +1,5 @@
 import { FORGET_PRIORITY } from '@engram/cognition';
-import { EMPTY, expiryKey, hashEntryCodec, hashKey, memoryKey, postingKey, prefixRange, recordCodec, subjectMemoryPrefix, tombstoneCodec, tombstoneKey, tombstonePurgeKey, type BatchOp, type StoredMemory } from '@engram/storage';
+import { dreamStateKey, EMPTY, expiryKey, subjectPatternPrefix, subjectWeightPrefix, weightKey, hashEntryCodec, hashKey, memoryKey, postingKey, prefixRange, recordCodec, subjectMemoryPrefix, tombstoneCodec, tombstoneKey, tombstonePurgeKey, type BatchOp, type StoredMemory } from '@engram/storage';
 import { queueWrite, subjectLockKey, type ShardContext } from './context.js';
 import type { CounterDelta } from './counters.js';
 
@@ -10,13 +10,26 @@ const FORGET_CHUNK = 256;
  * duplicate-detection entry if that names it. The caller holds the subject's lock.
  */
 export function deletionOps(ctx: ShardContext, tenant: string, r: StoredMemory): BatchOp[] {
-  const ops: BatchOp[] = [{ type: 'del', key: memoryKey(tenant, r.subject, r.id) }];
+  // The memory's learned weight goes with it, however it goes (forget, expiry).
+  const ops: BatchOp[] = [
+    { type: 'del', key: memoryKey(tenant, r.subject, r.id) },
+    { type: 'del', key: weightKey(tenant, r.subject, 1, r.id) },
+  ];
   for (const t of r.terms) ops.push({ type: 'del', key: postingKey(tenant, t.term, r.subject, r.id) });
   if (r.expiresAtMs !== 0) ops.push({ type: 'del', key: expiryKey(r.expiresAtMs, tenant, r.subject, r.id) });
   const hk = hashKey(tenant, r.subject, r.contentHash);
   const entry = ctx.store.peek(hk);
   if (entry && hashEntryCodec.decode(entry).id === r.id) ops.push({ type: 'del', key: hk });
   for (const op of ops) ctx.freed.note(op.key);
+  return ops;
+}
+
+/** Ops that delete everything the thought engine keeps about a subject: patterns, weights, dream state. */
+async function thoughtDeletionOps(ctx: ShardContext, tenant: string, subject: string): Promise<BatchOp[]> {
+  const ops: BatchOp[] = [{ type: 'del', key: dreamStateKey(tenant, subject) }];
+  for (const prefix of [subjectPatternPrefix(tenant, subject), subjectWeightPrefix(tenant, subject)]) {
+    await ctx.store.scan(prefixRange(prefix), (key) => void ops.push({ type: 'del', key }));
+  }
   return ops;
 }
 
@@ -45,7 +58,9 @@ export async function forgetMemory(ctx: ShardContext, tenant: string, subject: s
       const key = memoryKey(tenant, subject, id);
       const r = await ctx.records.get(key);
       const ops = r ? deletionOps(ctx, tenant, r) : [];
+      // A weight may outlive its memory's record only if the record is already gone; delete it either way.
       ops.push(...tombstoneOps(ctx, tenant, subject, id, now));
+      if (!r) ops.push({ type: 'del', key: weightKey(tenant, subject, 1, id) });
       const done = queueWrite(
         ctx,
         tenant,
@@ -95,6 +110,8 @@ export async function forgetSubject(ctx: ShardContext, tenant: string, subject: 
         throw err;
       }
     }
+    // What was learned about the subject goes with it (queued after its memories, in the same order).
+    commits.push(queueWrite(ctx, tenant, subject, { ops: await thoughtDeletionOps(ctx, tenant, subject), priority: FORGET_PRIORITY, meta: { deltas: [], holds: [] } }, []));
     return { commits, deleted: records.length };
   });
   await Promise.all(outcome.commits);

@@ -30,6 +30,7 @@ import { QueryEngine } from './queries.js';
 import { isLive, RecordReader } from './records.js';
 import { ReinforcementBuffer } from './reinforcement.js';
 import { RetentionSweeper } from './sweeper.js';
+import { ThoughtStore } from './thoughts.js';
 import { toWireMemory } from './to-wire.js';
 import { MemoryWriter, withAccesses } from './writes.js';
 
@@ -48,6 +49,8 @@ export interface EngineOptions {
  */
 export class MemoryEngine {
   private readonly startedAt = Date.now();
+  /** Patterns, weights, dream state and consolidation, for thought engines. */
+  readonly thoughts: ThoughtStore;
 
   private constructor(
     private readonly ctx: ShardContext,
@@ -56,7 +59,9 @@ export class MemoryEngine {
     private readonly reinforcement: ReinforcementBuffer,
     private readonly sweeper: RetentionSweeper,
     private readonly compaction: CompactionScheduler,
-  ) {}
+  ) {
+    this.thoughts = new ThoughtStore(ctx, () => reinforcement.flush());
+  }
 
   static async open(options: EngineOptions): Promise<MemoryEngine> {
     const { config } = options;

@@ -22,6 +22,8 @@ export const notFound = (message: string) => new EngramError(status.NOT_FOUND, m
 export const alreadyExists = (message: string) => new EngramError(status.ALREADY_EXISTS, message);
 export const failedPrecondition = (message: string) => new EngramError(status.FAILED_PRECONDITION, message);
 export const resourceExhausted = (message: string) => new EngramError(status.RESOURCE_EXHAUSTED, message);
+/** What a thought engine says when its worker pool cannot take a task: another engine may. */
+export const SATURATED_MESSAGE = 'the thought engine\'s worker pool is saturated';
 export const unavailable = (message: string, cause?: unknown) =>
   new EngramError(status.UNAVAILABLE, message, { cause });
 export const deadlineExceeded = (message: string, cause?: unknown) =>

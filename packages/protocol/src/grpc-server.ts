@@ -1,9 +1,19 @@
 import type { ServiceDefinition, MethodDefinition, ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
 import { packageDefinition } from './protos.js';
+import { invalidArgument } from './errors.js';
 import { toServiceError, type BugReporter } from './server-errors.js';
 
 /** Metadata entry that carries the tenant on internal hops (set by gateways, never by clients). */
 export const TENANT_METADATA_KEY = 'engram-tenant';
+
+const TENANT = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** The tenant a gateway put in an internal call's metadata. */
+export function tenantOf(call: ServerUnaryCall<unknown, unknown>): string {
+  const value = call.metadata.get(TENANT_METADATA_KEY)[0];
+  if (typeof value !== 'string' || !TENANT.test(value)) throw invalidArgument(`${TENANT_METADATA_KEY} metadata`, 'must name the tenant');
+  return value;
+}
 
 /** The service definition of a fully-qualified service, e.g. "engram.v1.MemoryService". */
 export function serviceDefinition(files: readonly string[], fullName: string): ServiceDefinition {

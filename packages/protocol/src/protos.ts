@@ -7,9 +7,11 @@ import { LOADER_OPTIONS } from './loader-options.js';
 export const PROTO_ROOT = fileURLToPath(new URL('../../../proto', import.meta.url));
 
 /** Public API served by gateways (package engram.v1). */
-export const PUBLIC_PROTO_FILES = ['engram/v1/memory.proto', 'engram/v1/admin.proto'] as const;
+export const PUBLIC_PROTO_FILES = ['engram/v1/memory.proto', 'engram/v1/thought.proto', 'engram/v1/admin.proto'] as const;
 /** Internal API of memory shards (package engram.shard.v1). */
 export const SHARD_PROTO_FILES = ['engram/shard/v1/shard.proto'] as const;
+/** Internal API of thought engines (package engram.engine.v1). */
+export const ENGINE_PROTO_FILES = ['engram/engine/v1/engine.proto'] as const;
 /** On-disk value formats (package engram.storage.v1). */
 export const STORAGE_PROTO_FILES = ['engram/storage/v1/record.proto'] as const;
 
@@ -33,7 +35,7 @@ export function protoRoot(): protobuf.Root {
   if (!root) {
     const r = new protobuf.Root();
     r.resolvePath = (_origin, target) => (target.startsWith('google/') ? target : `${PROTO_ROOT}/${target}`);
-    r.loadSync([...PUBLIC_PROTO_FILES, ...SHARD_PROTO_FILES, ...STORAGE_PROTO_FILES], { keepCase: false });
+    r.loadSync([...PUBLIC_PROTO_FILES, ...SHARD_PROTO_FILES, ...ENGINE_PROTO_FILES, ...STORAGE_PROTO_FILES], { keepCase: false });
     r.resolveAll();
     root = r;
   }

@@ -5,6 +5,11 @@ import type {
   MemoryRecord__Output,
   SubjectCounters__Output,
   TenantCounters__Output,
+  WeightRecord__Output,
+  Pattern,
+  Pattern__Output,
+  DreamState,
+  DreamState__Output,
 } from '@engram/protocol';
 
 /** Encodes and decodes one engram.storage.v1 message; decoded values must be treated as immutable. */
@@ -21,12 +26,27 @@ function codec<In, Out>(fullName: string): Codec<In, Out> {
   };
 }
 
+/**
+ * A codec for stored copies of wire messages (enums, Timestamps, maps): decoded into the same plain form
+ * proto-loader gives handlers (enum names, numbers for 64-bit values, defaults filled in).
+ */
+function wireCodec<In, Out>(fullName: string): Codec<In, Out> {
+  const type = messageType(fullName);
+  return {
+    encode: (value) => type.encode(type.fromObject(value as object)).finish(),
+    decode: (bytes) => type.toObject(type.decode(bytes), { longs: Number, enums: String, defaults: true, oneofs: true }) as Out,
+  };
+}
+
 export type StoredMemory = MemoryRecord__Output;
 
 export const recordCodec: Codec<MemoryRecord, StoredMemory> = codec('engram.storage.v1.MemoryRecord');
 export const tenantCountersCodec: Codec<TenantCounters__Output, TenantCounters__Output> = codec('engram.storage.v1.TenantCounters');
 export const subjectCountersCodec: Codec<SubjectCounters__Output, SubjectCounters__Output> = codec('engram.storage.v1.SubjectCounters');
 export const hashEntryCodec: Codec<HashEntry__Output, HashEntry__Output> = codec('engram.storage.v1.HashEntry');
+export const weightCodec: Codec<WeightRecord__Output, WeightRecord__Output> = codec('engram.storage.v1.WeightRecord');
+export const patternCodec: Codec<Pattern, Pattern__Output> = wireCodec('engram.v1.Pattern');
+export const dreamStateCodec: Codec<DreamState, DreamState__Output> = wireCodec('engram.shard.v1.DreamState');
 export const tombstoneCodec: Codec<{ forgottenAtMs: number }, { forgottenAtMs: number }> = codec('engram.storage.v1.Tombstone');
 
 /** A posting's value: the term's frequency in the memory, as a varint. */

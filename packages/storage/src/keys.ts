@@ -12,6 +12,9 @@
  *   y ␀ purge-ms ␀ tenant ␀ subject ␀ id   → ''                               when a tombstone may go
  *   s ␀ tenant ␀ subject                   → SubjectCounters
  *   n ␀ tenant                             → TenantCounters
+ *   q ␀ tenant ␀ subject ␀ pattern-id      → engram.v1.Pattern                 mined patterns of a subject
+ *   w ␀ tenant ␀ subject ␀ kind ␀ target   → WeightRecord                     learned weights (memory, pattern, item)
+ *   d ␀ tenant ␀ subject                   → engram.shard.v1.DreamState       where the subject's last dream left off
  */
 
 const SEP = '\x00';
@@ -26,6 +29,9 @@ export const Space = {
   TombstonePurge: 'y',
   SubjectCounters: 's',
   TenantCounters: 'n',
+  Pattern: 'q',
+  Weight: 'w',
+  DreamState: 'd',
 } as const;
 
 const pad = (ms: number) => String(Math.max(0, Math.floor(ms))).padStart(TIME_WIDTH, '0');
@@ -62,6 +68,27 @@ export const tombstonePurgeDueBound = (ms: number) => `${Space.TombstonePurge}${
 export const subjectCountersKey = (tenant: string, subject: string) => `${Space.SubjectCounters}${SEP}${tenant}${SEP}${subject}`;
 export const tenantCountersKey = (tenant: string) => `${Space.TenantCounters}${SEP}${tenant}`;
 export const tenantCountersPrefix = () => `${Space.TenantCounters}${SEP}`;
+
+export const patternKey = (tenant: string, subject: string, patternId: string) => `${Space.Pattern}${SEP}${tenant}${SEP}${subject}${SEP}${patternId}`;
+export const subjectPatternPrefix = (tenant: string, subject: string) => `${Space.Pattern}${SEP}${tenant}${SEP}${subject}${SEP}`;
+
+export const weightKey = (tenant: string, subject: string, kind: number, target: string) =>
+  `${Space.Weight}${SEP}${tenant}${SEP}${subject}${SEP}${kind}${SEP}${target}`;
+/** Weights of a subject, of one kind or of every kind. */
+export const subjectWeightPrefix = (tenant: string, subject: string, kind?: number) =>
+  kind === undefined ? `${Space.Weight}${SEP}${tenant}${SEP}${subject}${SEP}` : `${Space.Weight}${SEP}${tenant}${SEP}${subject}${SEP}${kind}${SEP}`;
+
+export const dreamStateKey = (tenant: string, subject: string) => `${Space.DreamState}${SEP}${tenant}${SEP}${subject}`;
+
+/** The subject of a subject-counters key of the given tenant. */
+export const subjectOfCountersKey = (key: string, tenant: string) => key.slice(Space.SubjectCounters.length + tenant.length + 2);
+export const tenantSubjectCountersPrefix = (tenant: string) => `${Space.SubjectCounters}${SEP}${tenant}${SEP}`;
+
+/** Kind and target of a weight key. */
+export function parseWeightKey(key: string): { kind: number; target: string } {
+  const parts = key.split(SEP);
+  return { kind: Number(parts[3]), target: parts.slice(4).join(SEP) };
+}
 
 /** Exclusive upper bound of every key that starts with prefix: the prefix with its last character incremented. */
 export function prefixEnd(prefix: string): string {

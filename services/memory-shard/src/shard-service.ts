@@ -1,8 +1,8 @@
-import type { ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import { MemoryEngine } from '@engram/memory';
 import {
   invalidArgument,
-  TENANT_METADATA_KEY,
+  tenantOf,
   unary,
   type BugReporter,
   type ForgetRequest__Output,
@@ -14,17 +14,17 @@ import {
   type RememberRequest__Output,
   type ScatterQueryRequest__Output,
   type SetClockRequest__Output,
+  type ReadStreamRequest__Output,
+  type PutPatternsRequest__Output,
+  type ListPatternsRequest__Output,
+  type ApplyFeedbackRequest__Output,
+  type GetWeightsRequest__Output,
+  type ConsolidateRequest__Output,
+  type GetDreamStateRequest__Output,
+  type PutDreamStateRequest__Output,
+  type ListSubjectsRequest__Output,
 } from '@engram/protocol';
 import type { Logger } from '@engram/telemetry';
-
-const TENANT = /^[A-Za-z0-9._-]{1,64}$/;
-
-/** The tenant a gateway put in the call's metadata. */
-function tenantOf(call: ServerUnaryCall<unknown, unknown>): string {
-  const value = call.metadata.get(TENANT_METADATA_KEY)[0];
-  if (typeof value !== 'string' || !TENANT.test(value)) throw invalidArgument(`${TENANT_METADATA_KEY} metadata`, 'must name the tenant');
-  return value;
-}
 
 /** engram.shard.v1.ShardService over a memory engine: handlers only translate; the engine decides. */
 export function shardService(engine: MemoryEngine, logger: Logger): UntypedServiceImplementation {
@@ -50,5 +50,14 @@ export function shardService(engine: MemoryEngine, logger: Logger): UntypedServi
     ForgetSubject: unary('ForgetSubject', (req: ForgetSubjectRequest__Output, call) => engine.forgetSubject(tenantOf(call), req.subject), report),
     Stats: unary('Stats', () => engine.stats(), report),
     SetClock: unary('SetClock', (req: SetClockRequest__Output) => engine.setClock(req.nowMs, req.sweep), report),
+    ReadStream: unary('ReadStream', (req: ReadStreamRequest__Output, call) => engine.thoughts.readStream(tenantOf(call), req), report),
+    PutPatterns: unary('PutPatterns', (req: PutPatternsRequest__Output, call) => engine.thoughts.putPatterns(tenantOf(call), req), report),
+    ListPatterns: unary('ListPatterns', (req: ListPatternsRequest__Output, call) => engine.thoughts.listPatterns(tenantOf(call), req), report),
+    ApplyFeedback: unary('ApplyFeedback', (req: ApplyFeedbackRequest__Output, call) => engine.thoughts.applyFeedback(tenantOf(call), req), report),
+    GetWeights: unary('GetWeights', (req: GetWeightsRequest__Output, call) => engine.thoughts.getWeights(tenantOf(call), req), report),
+    Consolidate: unary('Consolidate', (req: ConsolidateRequest__Output, call) => engine.thoughts.consolidate(tenantOf(call), req), report),
+    GetDreamState: unary('GetDreamState', (req: GetDreamStateRequest__Output, call) => engine.thoughts.getDreamState(tenantOf(call), req.subject), report),
+    PutDreamState: unary('PutDreamState', (req: PutDreamStateRequest__Output, call) => engine.thoughts.putDreamState(tenantOf(call), req.subject, req.state), report),
+    ListSubjects: unary('ListSubjects', (req: ListSubjectsRequest__Output, call) => engine.thoughts.listSubjects(tenantOf(call), req), report),
   };
 }

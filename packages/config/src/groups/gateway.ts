@@ -10,6 +10,12 @@ export const membershipGroup = group({
       'Static membership: the memory shards as id=host:port, comma-separated; ids place nodes on the ring',
       members(),
     ),
+    engines: setting(
+      'ENGRAM_ENGINES',
+      'engine-0=127.0.0.1:50071,engine-1=127.0.0.1:50072',
+      'Static membership: the thought engines as id=host:port, comma-separated (a subject\'s engine is chosen by consistent hash); empty: ThoughtService answers UNAVAILABLE',
+      members({ allowEmpty: true }),
+    ),
     vnodes: setting('ENGRAM_RING_VNODES', '64', 'Virtual nodes per shard on the hash ring (each gives 4 ketama points)', int(1, 4096)),
     defaultTenant: setting(
       'ENGRAM_DEFAULT_TENANT',
@@ -29,6 +35,12 @@ export const resilienceGroup = group({
       '5s',
       'Deadline of an internal call when the client set none or a later one',
       duration(10, 600_000),
+    ),
+    engineTimeout: setting(
+      'ENGRAM_ENGINE_TIMEOUT',
+      '120s',
+      'Deadline of a call to a thought engine when the client set none or a later one (mining takes longer than storage)',
+      duration(10, 3_600_000),
     ),
     statusTimeout: setting('ENGRAM_STATUS_TIMEOUT', '1s', 'Deadline of each node\'s answer to ClusterStatus', duration(10, 60_000)),
     retries: setting(

@@ -9,6 +9,8 @@ export const localClusterGroup = group({
     gatewayPort: setting('ENGRAM_LOCAL_GATEWAY_PORT', '50051', 'Gateway port', int(0, 65535)),
     shardBasePort: setting('ENGRAM_LOCAL_SHARD_BASE_PORT', '50061', 'Port of shard-0; shard-i listens on base + i', int(0, 65535)),
     shards: setting('ENGRAM_LOCAL_SHARDS', '3', 'Number of memory shards', int(1, 64)),
+    engineBasePort: setting('ENGRAM_LOCAL_ENGINE_BASE_PORT', '50071', 'Port of engine-0; engine-i listens on base + i', int(0, 65535)),
+    engines: setting('ENGRAM_LOCAL_ENGINES', '2', 'Number of thought engines', int(1, 16)),
     dataDir: setting('ENGRAM_LOCAL_DATA_DIR', './data', 'Parent directory of the shards\' stores', text()),
   },
 });

@@ -3,7 +3,7 @@ import descriptor from 'protobufjs/ext/descriptor/index.js';
 import { PROTO_ROOT } from '@engram/protocol';
 import { describeFiles } from './descriptors.js';
 
-const sources = ['engram/v1/memory.proto', 'engram/v1/admin.proto', 'engram/shard/v1/shard.proto'].map((name) => ({
+const sources = ['engram/v1/memory.proto', 'engram/v1/thought.proto', 'engram/v1/admin.proto', 'engram/shard/v1/shard.proto'].map((name) => ({
   name,
   path: `${PROTO_ROOT}/${name}`,
 }));
@@ -20,11 +20,12 @@ describe('describeFiles', () => {
       'engram/shard/v1/shard.proto',
       'engram/v1/admin.proto',
       'engram/v1/memory.proto',
+      'engram/v1/thought.proto',
       'google/protobuf/duration.proto',
       'google/protobuf/timestamp.proto',
     ]);
     expect(d.dependencies.get('engram/v1/memory.proto')).toEqual(['google/protobuf/duration.proto', 'google/protobuf/timestamp.proto']);
-    expect(d.dependencies.get('engram/shard/v1/shard.proto')).toEqual(['engram/v1/admin.proto', 'engram/v1/memory.proto']);
+    expect(d.dependencies.get('engram/shard/v1/shard.proto')).toEqual(['engram/v1/admin.proto', 'engram/v1/memory.proto', 'engram/v1/thought.proto']);
   });
 
   it('puts each definition in the file that declares it, with fully-qualified type names', () => {
