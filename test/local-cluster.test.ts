@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { memoryClient } from './harness/clients.js';
+import { memoryClient, thoughtClient } from './harness/clients.js';
 import { ROOT } from './harness/processes.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'engram-local-'));
@@ -13,12 +13,12 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 function launch() {
   const proc = spawn(process.execPath, [join(ROOT, 'services/local-cluster/dist/main.js')], {
     cwd: ROOT,
-    env: { ...process.env, ENGRAM_LOCAL_DATA_DIR: dataDir, ENGRAM_LOCAL_GATEWAY_PORT: '0', ENGRAM_LOCAL_SHARD_BASE_PORT: '0' },
+    env: { ...process.env, ENGRAM_LOCAL_DATA_DIR: dataDir, ENGRAM_LOCAL_GATEWAY_PORT: '0', ENGRAM_LOCAL_SHARD_BASE_PORT: '0', ENGRAM_LOCAL_ENGINE_BASE_PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-  const up = new Promise<{ gateway: string; shards: string[] }>((resolve, reject) => {
+  const up = new Promise<{ gateway: string; shards: string[]; engines: string[] }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`not up in time:\n${out}`)), 60_000);
     proc.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       out += chunk;
@@ -27,6 +27,7 @@ function launch() {
         resolve({
           gateway: /^\s+gateway\s+(\S+)/m.exec(out)![1]!,
           shards: [...out.matchAll(/^\s+shard-\d+\s+(\S+)/gm)].map((m) => m[1]!),
+          engines: [...out.matchAll(/^\s+engine-\d+\s+(\S+)/gm)].map((m) => m[1]!),
         });
       }
     });
@@ -37,13 +38,18 @@ function launch() {
 }
 
 describe('npm start (local cluster launcher)', () => {
-  it('starts a gateway and three shards, prints their addresses, and stops cleanly on SIGINT and SIGTERM', async () => {
+  it('starts a gateway, three shards and two engines, prints their addresses, and stops cleanly on SIGINT and SIGTERM', async () => {
     const first = launch();
-    const { gateway, shards } = await first.up;
+    const { gateway, shards, engines } = await first.up;
     expect(shards).toHaveLength(3);
+    expect(engines).toHaveLength(2);
     const client = memoryClient(gateway);
-    const { id } = await client.call('Remember', { memory: { subject: 'launcher', content: 'started with npm start' } });
+    const { id } = await client.call('Remember', { memory: { subject: 'launcher', kind: 'start', content: 'started with npm start' } });
     client.close();
+    const thought = thoughtClient(gateway);
+    const detected = await thought.call('DetectPatterns', { subject: 'launcher', config: { absoluteSupport: 1 } });
+    thought.close();
+    expect(detected.patterns.map((p: { elements: { items: string[] }[] }) => p.elements[0]!.items[0])).toEqual(['start']);
     first.proc.kill('SIGINT');
     expect(await first.exited).toBe(0);
     expect(first.output()).toContain('Engram local cluster stopped.');

@@ -1,5 +1,5 @@
 import { credentials, loadPackageDefinition, Metadata, type Client, type ServiceError } from '@grpc/grpc-js';
-import { packageDefinition, PUBLIC_PROTO_FILES, SHARD_PROTO_FILES, TENANT_METADATA_KEY } from '@engram/protocol';
+import { ENGINE_PROTO_FILES, packageDefinition, PUBLIC_PROTO_FILES, SHARD_PROTO_FILES, TENANT_METADATA_KEY } from '@engram/protocol';
 
 type Callback = (err: ServiceError | null, res: unknown) => void;
 type RawMethod = (req: unknown, metadata: Metadata, options: { deadline: number }, cb: Callback) => void;
@@ -24,10 +24,19 @@ function asyncClient(client: Client, tenant?: string): AsyncClient {
   };
 }
 
-const loaded = () => loadPackageDefinition(packageDefinition([...PUBLIC_PROTO_FILES, ...SHARD_PROTO_FILES])) as any;
+const loaded = () => loadPackageDefinition(packageDefinition([...PUBLIC_PROTO_FILES, ...SHARD_PROTO_FILES, ...ENGINE_PROTO_FILES])) as any;
 
 export function memoryClient(address: string): AsyncClient {
   return asyncClient(new (loaded().engram.v1.MemoryService)(address, credentials.createInsecure()));
+}
+
+export function thoughtClient(address: string): AsyncClient {
+  return asyncClient(new (loaded().engram.v1.ThoughtService)(address, credentials.createInsecure()));
+}
+
+/** The internal EngineService of one thought engine. */
+export function engineClient(address: string): AsyncClient {
+  return asyncClient(new (loaded().engram.engine.v1.EngineService)(address, credentials.createInsecure()));
 }
 
 export function adminClient(address: string): AsyncClient {

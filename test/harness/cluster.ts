@@ -5,17 +5,22 @@ import { ROOT, spawnNode, type NodeProcess } from './processes.js';
 
 const SHARD = join(ROOT, 'services/memory-shard/dist/main.js');
 const GATEWAY = join(ROOT, 'services/gateway/dist/main.js');
+const ENGINE = join(ROOT, 'services/thought-engine/dist/main.js');
 
 export interface ClusterOptions {
   shards?: number;
   /** Extra environment of every shard. */
   shardEnv?: Record<string, string>;
   gatewayEnv?: Record<string, string>;
+  /** Thought engines (default none: ThoughtService then answers UNAVAILABLE). */
+  engines?: number;
+  engineEnv?: Record<string, string>;
 }
 
 /** A real cluster of processes on loopback with ephemeral ports and temporary stores. */
 export class TestCluster {
   shards: NodeProcess[] = [];
+  engines: NodeProcess[] = [];
   gateway!: NodeProcess;
   readonly dataDir = mkdtempSync(join(tmpdir(), 'engram-cluster-'));
 
@@ -46,19 +51,47 @@ export class TestCluster {
   async start(): Promise<this> {
     const n = this.options.shards ?? 3;
     this.shards = await Promise.all(Array.from({ length: n }, (_, i) => this.startShard(i)));
+    this.engines = await Promise.all(Array.from({ length: this.options.engines ?? 0 }, (_, i) => this.startEngine(i)));
     this.gateway = await spawnNode({
       id: 'gateway',
       script: GATEWAY,
       env: {
         ENGRAM_NODE_ID: 'gateway-0',
         ENGRAM_LISTEN: '127.0.0.1:0',
-        ENGRAM_SHARDS: this.shards.map((s) => `${s.id}=127.0.0.1:${s.port}`).join(','),
+        ENGRAM_SHARDS: this.shardList(),
+        ENGRAM_ENGINES: this.engines.map((e) => `${e.id}=127.0.0.1:${e.port}`).join(','),
         ENGRAM_INTERNAL_TIMEOUT: '3s',
         ENGRAM_BREAKER_HALF_OPEN_AFTER: '200ms',
         ...this.options.gatewayEnv,
       },
     });
     return this;
+  }
+
+  private shardList(): string {
+    return this.shards.map((s) => `${s.id}=127.0.0.1:${s.port}`).join(',');
+  }
+
+  private startEngine(i: number, port = 0): Promise<NodeProcess> {
+    return spawnNode({
+      id: `engine-${i}`,
+      script: ENGINE,
+      env: {
+        ENGRAM_NODE_ID: `engine-${i}`,
+        ENGRAM_LISTEN: `127.0.0.1:${port}`,
+        ENGRAM_SHARDS: this.shardList(),
+        ENGRAM_ENGINES: '',
+        ENGRAM_INTERNAL_TIMEOUT: '3s',
+        ENGRAM_DREAM_INTERVAL: '0',
+        ENGRAM_SHUTDOWN_GRACE: '5s',
+        ...this.options.engineEnv,
+      },
+    });
+  }
+
+  /** Stops an engine gracefully (SIGTERM) or not (SIGKILL). */
+  async stopEngine(i: number, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | string> {
+    return this.engines[i]!.stop(signal);
   }
 
   get address(): string {
@@ -78,7 +111,7 @@ export class TestCluster {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.gateway?.stop(), ...this.shards.map((s) => s.stop())]);
+    await Promise.all([this.gateway?.stop(), ...this.engines.map((e) => e.stop()), ...this.shards.map((s) => s.stop())]);
     rmSync(this.dataDir, { recursive: true, force: true });
   }
 }

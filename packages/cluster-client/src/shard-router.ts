@@ -1,7 +1,8 @@
 import type { ServerUnaryCall } from '@grpc/grpc-js';
-import { NodePool, type InternalCall, type NodeClient } from '@engram/cluster-client';
 import type { Membership, Member } from '@engram/ring';
 import { Ring } from '@engram/ring';
+import type { InternalCall, NodeClient } from './node-client.js';
+import type { NodePool } from './node-pool.js';
 
 /**
  * Where a subject lives: the ring over the current members, and a pooled client per member. The ring is rebuilt

@@ -1,12 +1,15 @@
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
-import { unary, type BugReporter, type ClusterStatusResponse, type NodeStatus, type StatsResponse__Output } from '@engram/protocol';
+import { ENGINE_PROTO_FILES, serviceDefinition, unary, type BugReporter, type ClusterStatusResponse, type EngineStatsResponse__Output, type NodeStatus, type StatsResponse__Output } from '@engram/protocol';
 import { shardMethod } from './codecs.js';
-import type { ShardRouter } from './shard-router.js';
+import type { ShardRouter } from '@engram/cluster-client';
+import type { EngineRouter } from './engine-router.js';
 
 const stats = shardMethod<Record<string, never>, StatsResponse__Output>('Stats');
+const engineStats = serviceDefinition(ENGINE_PROTO_FILES, 'engram.engine.v1.EngineService').Stats!;
 
 export interface AdminOptions {
   router: ShardRouter;
+  engines: EngineRouter;
   self: { id: string; address: () => string; startedAt: number };
   statusTimeoutMs: number;
   tenant: string;
@@ -43,6 +46,32 @@ export function adminService(o: AdminOptions): UntypedServiceImplementation {
           }
         }),
       );
+      const engines = await Promise.all(
+        o.engines.members().map(async (member): Promise<NodeStatus> => {
+          const base: NodeStatus = { id: member.id, address: member.address, role: 'NODE_ROLE_THOUGHT_ENGINE' };
+          const started = performance.now();
+          try {
+            const s = await o.engines
+              .client(member)
+              .unary(engineStats.path, {}, engineStats.requestSerialize as (r: object) => Buffer, engineStats.responseDeserialize as (b: Buffer) => EngineStatsResponse__Output, {
+                tenant: o.tenant,
+                deadlineMs: Date.now() + o.statusTimeoutMs,
+              });
+            return {
+              ...base,
+              health: 'NODE_HEALTH_SERVING',
+              latencyMs: performance.now() - started,
+              uptimeSeconds: s.uptimeSeconds,
+              workerThreads: s.threads,
+              queuedTasks: s.queuedTasks,
+              runningTasks: s.runningTasks,
+              workerUtilization: s.utilization,
+            };
+          } catch (err) {
+            return { ...base, health: 'NODE_HEALTH_UNREACHABLE', latencyMs: performance.now() - started, error: (err as Error).message };
+          }
+        }),
+      );
       const gateway: NodeStatus = {
         id: o.self.id,
         address: o.self.address(),
@@ -50,7 +79,7 @@ export function adminService(o: AdminOptions): UntypedServiceImplementation {
         health: 'NODE_HEALTH_SERVING',
         uptimeSeconds: (Date.now() - o.self.startedAt) / 1000,
       };
-      return { nodes: [gateway, ...shards], vnodes: o.router.ring.vnodes, replicationFactor: 1 };
+      return { nodes: [gateway, ...shards, ...engines], vnodes: o.router.ring.vnodes, replicationFactor: 1 };
     }, o.report),
   };
 }

@@ -3,7 +3,7 @@ import { EngramError, readStringPath, scanFields, type ItemError, type RememberB
 import type { InternalCall } from '@engram/cluster-client';
 import { shardMethod } from './codecs.js';
 import { ROUTING } from './routing-fields.js';
-import type { ShardRouter } from './shard-router.js';
+import type { ShardRouter } from '@engram/cluster-client';
 
 const rememberBatch = shardMethod<Buffer, RememberBatchResponse__Output>('RememberBatch');
 

@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 import { gatewayGroups } from '@engram/config';
-import { NodePool } from '@engram/cluster-client';
+import { NodePool, ShardRouter } from '@engram/cluster-client';
 import { PUBLIC_PROTO_FILES, rawServiceDefinition, serviceDefinition, type BugReporter } from '@engram/protocol';
 import { StaticMembership } from '@engram/ring';
 import { configureOrExit, NodeServer, stopOnSignals } from '@engram/runtime';
 import { createLogger } from '@engram/telemetry';
 import { adminService } from './admin-service.js';
+import { EngineRouter } from './engine-router.js';
 import { memoryService } from './memory-service.js';
-import { ShardRouter } from './shard-router.js';
+import { thoughtService } from './thought-service.js';
 
 const config = configureOrExit(gatewayGroups, {
   name: 'engram-gateway',
@@ -23,6 +24,15 @@ const pool = new NodePool({
   halfOpenAfterMs: config.internal.breakerHalfOpenAfter,
   maxMessageBytes: config.limits.messageBytes,
 });
+const enginePool = new NodePool({
+  timeoutMs: config.internal.engineTimeout,
+  // The engine router moves on to another engine instead of retrying the same one.
+  retries: 0,
+  breakerThreshold: config.internal.breakerThreshold,
+  halfOpenAfterMs: config.internal.breakerHalfOpenAfter,
+  maxMessageBytes: config.limits.messageBytes,
+});
+const engines = new EngineRouter(new StaticMembership(config.membership.engines), config.membership.vnodes, enginePool);
 const router = new ShardRouter(new StaticMembership(config.membership.shards), config.membership.vnodes, pool);
 const tenant = config.membership.defaultTenant;
 const startedAt = Date.now();
@@ -37,10 +47,16 @@ const server: NodeServer = new NodeServer({
       implementation: memoryService({ router, tenantOf: () => tenant, maxBatchItems: config.limits.batchItems, report }),
     },
     {
+      name: 'engram.v1.ThoughtService',
+      definition: rawServiceDefinition(serviceDefinition(PUBLIC_PROTO_FILES, 'engram.v1.ThoughtService')),
+      implementation: thoughtService({ engines, tenantOf: () => tenant, report }),
+    },
+    {
       name: 'engram.v1.AdminService',
       definition: serviceDefinition(PUBLIC_PROTO_FILES, 'engram.v1.AdminService'),
       implementation: adminService({
         router,
+        engines,
         self: { id: config.node.id, address: () => `${config.node.listen.slice(0, config.node.listen.lastIndexOf(':'))}:${server.port}`, startedAt },
         statusTimeoutMs: config.internal.statusTimeout,
         tenant,
@@ -56,11 +72,12 @@ const server: NodeServer = new NodeServer({
 stopOnSignals(async () => {
   await server.shutdown(config.node.shutdownGrace);
   pool.close();
+  enginePool.close();
 }, logger);
 
 try {
   await server.start();
-  logger.info({ shards: config.membership.shards, vnodes: config.membership.vnodes, tenant }, 'routing');
+  logger.info({ shards: config.membership.shards, engines: config.membership.engines, vnodes: config.membership.vnodes, tenant }, 'routing');
 } catch (err) {
   logger.fatal({ err, listen: config.node.listen }, 'cannot listen');
   process.exit(1);

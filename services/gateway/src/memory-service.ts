@@ -4,7 +4,7 @@ import { splitBatch } from './batch-split.js';
 import { memoryMethod, shardMethod } from './codecs.js';
 import { ROUTING } from './routing-fields.js';
 import { TenantQuery } from './scatter.js';
-import { internalCall, type ShardRouter } from './shard-router.js';
+import { internalCall, type ShardRouter } from '@engram/cluster-client';
 
 export interface MemoryServiceOptions {
   router: ShardRouter;

@@ -21,4 +21,9 @@ export const ROUTING = {
   querySubject: [fieldNumber('engram.v1.QueryRequest', 'subject')],
   forgetSubject: [fieldNumber('engram.v1.ForgetRequest', 'subject')],
   forgetSubjectSubject: [fieldNumber('engram.v1.ForgetSubjectRequest', 'subject')],
+  detectSubject: [fieldNumber('engram.v1.DetectPatternsRequest', 'subject')],
+  listPatternsSubject: [fieldNumber('engram.v1.ListPatternsRequest', 'subject')],
+  predictSubject: [fieldNumber('engram.v1.PredictRequest', 'subject')],
+  feedbackSubject: [fieldNumber('engram.v1.FeedbackRequest', 'subject')],
+  dreamSubject: [fieldNumber('engram.v1.DreamRequest', 'subject')],
 } as const;

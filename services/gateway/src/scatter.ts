@@ -16,7 +16,7 @@ import {
 } from '@engram/protocol';
 import type { Member } from '@engram/ring';
 import { shardMethod } from './codecs.js';
-import type { ShardRouter } from './shard-router.js';
+import type { ShardRouter } from '@engram/cluster-client';
 
 const scatterQuery = shardMethod<ScatterQueryRequest, ScatterQueryResponse__Output>('ScatterQuery');
 const reinforce = shardMethod<{ refs: { subject: string; id: string }[]; atMs: number }, unknown>('Reinforce');

@@ -9,11 +9,12 @@ import { startChild, stopChild, type Child } from './child.js';
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const SHARD = join(ROOT, 'services/memory-shard/dist/main.js');
 const GATEWAY = join(ROOT, 'services/gateway/dist/main.js');
+const ENGINE = join(ROOT, 'services/thought-engine/dist/main.js');
 const STOP_GRACE_MS = 20_000;
 
 const { local } = configureOrExit(localGroups, {
   name: 'engram-local',
-  description: 'Runs a local Engram cluster: one gateway and N memory shards on this machine.',
+  description: 'Runs a local Engram cluster: one gateway, N memory shards and M thought engines on this machine.',
 });
 const dataDir = resolve(local.dataDir);
 const logDir = join(dataDir, 'logs');
@@ -22,13 +23,12 @@ mkdirSync(logDir, { recursive: true });
 const children: Child[] = [];
 let stopping = false;
 
-/** Gateway first (its in-flight calls finish), then the shards (batches flushed, stores closed). */
+/** Gateway first (its in-flight calls finish), then the engines, then the shards (batches flushed, stores closed). */
 async function stopAll(code: number): Promise<never> {
   stopping = true;
-  const gateway = children.filter((c) => c.id.startsWith('gateway'));
-  const shards = children.filter((c) => !c.id.startsWith('gateway'));
-  await Promise.all(gateway.map((c) => stopChild(c, STOP_GRACE_MS)));
-  await Promise.all(shards.map((c) => stopChild(c, STOP_GRACE_MS)));
+  for (const role of ['gateway', 'engine', 'shard']) {
+    await Promise.all(children.filter((c) => c.id.startsWith(role)).map((c) => stopChild(c, STOP_GRACE_MS)));
+  }
   process.stdout.write('Engram local cluster stopped.\n');
   process.exit(code);
 }
@@ -51,13 +51,34 @@ try {
       ).then((c) => (children.push(c), c)),
     ),
   );
+  const shardList = shards.map((s) => `${s.id}=${s.address}`).join(',');
+  // With fixed ports every engine knows the others (scheduled dreams are split by the engine ring); with
+  // ephemeral ones each engine dreams every subject.
+  const fixedEngines =
+    local.engineBasePort === 0 ? '' : Array.from({ length: local.engines }, (_, i) => `engine-${i}=${local.host}:${local.engineBasePort + i}`).join(',');
+  const engines = await Promise.all(
+    Array.from({ length: local.engines }, (_, i) =>
+      startChild(
+        `engine-${i}`,
+        ENGINE,
+        {
+          ENGRAM_NODE_ID: `engine-${i}`,
+          ENGRAM_LISTEN: `${local.host}:${local.engineBasePort === 0 ? 0 : local.engineBasePort + i}`,
+          ENGRAM_SHARDS: shardList,
+          ENGRAM_ENGINES: fixedEngines,
+        },
+        join(logDir, `engine-${i}.log`),
+      ).then((c) => (children.push(c), c)),
+    ),
+  );
   const gateway = await startChild(
     'gateway-0',
     GATEWAY,
     {
       ENGRAM_NODE_ID: 'gateway-0',
       ENGRAM_LISTEN: `${local.host}:${local.gatewayPort}`,
-      ENGRAM_SHARDS: shards.map((s) => `${s.id}=${s.address}`).join(','),
+      ENGRAM_SHARDS: shardList,
+      ENGRAM_ENGINES: engines.map((e) => `${e.id}=${e.address}`).join(','),
     },
     join(logDir, 'gateway-0.log'),
   );
@@ -69,8 +90,9 @@ try {
   }
   const lines = [
     'Engram local cluster is up.',
-    `  gateway   ${gateway.address}   engram.v1.MemoryService, engram.v1.AdminService, health, reflection`,
+    `  gateway   ${gateway.address}   engram.v1.MemoryService, engram.v1.ThoughtService, engram.v1.AdminService, health, reflection`,
     ...shards.map((s) => `  ${s.id.padEnd(9)} ${s.address}   store ${join(dataDir, s.id)}`),
+    ...engines.map((e) => `  ${e.id.padEnd(9)} ${e.address}   thought engine`),
     `  logs      ${logDir}`,
     '',
     `Try: npx engram --address ${gateway.address} status`,
