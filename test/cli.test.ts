@@ -48,7 +48,7 @@ function json(run: Run, code = 0): any {
 }
 
 beforeAll(async () => {
-  cluster = await new TestCluster().start();
+  cluster = await new TestCluster({ engines: 1 }).start();
   workDir = mkdtempSync(join(tmpdir(), 'engram-cli-'));
 });
 
@@ -156,9 +156,10 @@ describe('engram CLI', () => {
     expect(json(await engram('query', '--subject', 'cli-dave')).results).toHaveLength(0);
   });
 
-  it('shows the cluster: a gateway and three serving shards', async () => {
+  it('shows the cluster: a gateway, three serving shards and a thought engine', async () => {
     const status = json(await engram('status'));
-    expect(status.nodes).toHaveLength(4);
+    expect(status.nodes).toHaveLength(5);
+    expect(status.nodes.filter((n: any) => n.role === 'NODE_ROLE_THOUGHT_ENGINE').map((n: any) => n.health)).toEqual(['NODE_HEALTH_SERVING']);
     const shards = status.nodes.filter((n: any) => n.role === 'NODE_ROLE_MEMORY_SHARD');
     expect(shards.filter((n: any) => n.health === 'NODE_HEALTH_SERVING')).toHaveLength(3);
     expect(shards.reduce((sum: number, n: any) => sum + n.ringShare, 0)).toBeCloseTo(1, 5);
@@ -168,6 +169,65 @@ describe('engram CLI', () => {
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/^ID\s+ROLE\s+HEALTH\s+ADDRESS\s+RING\s+MEMORIES\s+SUBJECTS\s+DISK\s+LATENCY MS$/m);
     expect(human.stdout).toContain('shards serving: 3/3');
+  });
+
+  it('detects a repeated sequence, predicts its continuation, learns from feedback and dreams', async () => {
+    // Six sessions an hour apart (the default episode gap is 30 minutes), a minute between steps:
+    // open → search → buy in four of them, open → search → leave in two.
+    const subject = 'cli-shopper';
+    const start = Date.now() - 24 * 3600_000;
+    const lines = Array.from({ length: 6 }, (_, e) =>
+      ['open', 'search', e < 4 ? 'buy' : 'leave'].map((kind, i) =>
+        JSON.stringify({ subject, kind, content: `${kind} in session ${e}`, occurredAt: new Date(start + e * 3600_000 + i * 60_000).toISOString() }),
+      ),
+    ).flat();
+    const file = join(workDir, 'sessions.jsonl');
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    expect(json(await engram('import', file))).toMatchObject({ total: 18, succeeded: 18, deduplicated: 0 });
+
+    const detected = json(await engram('detect', subject, '--min-support', '0.5', '--max-gap', '0', '--items', 'kind'));
+    expect(detected.stats).toMatchObject({ memories: 18, episodes: 6 });
+    expect(detected.stored).toBe(detected.patterns.length);
+    const sequence = (p: any) => p.elements.map((e: any) => e.items.join('+')).join(' > ');
+    const planted = detected.patterns.find((p: any) => sequence(p) === 'open > search > buy');
+    expect(planted).toMatchObject({ support: 4, strategy: 'INDEXING_STRATEGY_NGRAM', itemSource: 'ITEM_SOURCE_KIND', maxGap: 0 });
+    expect(planted.relativeSupport).toBeCloseTo(4 / 6, 5);
+    expect(planted.confidence).toBeCloseTo(4 / 6, 5);
+    expect(Date.parse(planted.detectedAt)).toBeGreaterThan(0);
+    // "leave" is in two of six sessions: below the support asked for.
+    expect(detected.patterns.some((p: any) => sequence(p).includes('leave'))).toBe(false);
+
+    const listed = await cli(['--address', cluster.address, 'patterns', subject, '--limit', '100']);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/^PATTERN\s+SUPPORT\s+SHARE\s+CONFIDENCE\s+ID$/m);
+    expect(listed.stdout).toMatch(new RegExp(`^open → search → buy\\s+4\\s+66\\.7%\\s+0\\.667\\s+${planted.id}$`, 'm'));
+
+    const predicted = json(await engram('predict', subject, 'open', 'search', '-k', '3'));
+    expect(predicted.context).toEqual(['open', 'search']);
+    expect(predicted.patterns).toBe(detected.patterns.length);
+    const [top] = predicted.predictions;
+    expect(top.item).toBe('buy');
+    expect(top.probability).toBeGreaterThan(0);
+    expect(top.patternIds).toContain(planted.id);
+
+    const learned = json(await engram('feedback', subject, '--prediction', top.predictionId, '--reward', '1'));
+    expect(learned.weight).toBeGreaterThan(1);
+    expect(learned.learningRate).toBeGreaterThan(0);
+    expect(learned.weightsUpdated).toBeGreaterThanOrEqual(1);
+    const usage = await engram('feedback', subject, '--prediction', top.predictionId, '--pattern', planted.id, '--reward', '1');
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/^error: give exactly one target/);
+
+    const report = json(await engram('dream', subject, '--min-support', '0.5', '--max-insights', '2', '--promote-threshold', '100'));
+    expect(report).toMatchObject({ subjects: 1, newMemories: 18, promoted: 0, failedSubjects: [] });
+    expect(report.patternsFound).toBeGreaterThan(0);
+    expect(report.insightsWritten).toBeLessThanOrEqual(2);
+    expect(report.insightIds).toHaveLength(report.insightsWritten);
+
+    // The server's own checks pass through with their field names.
+    const refused = await engram('detect', subject, '--memory-limit', '1tb');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^error: INVALID_ARGUMENT: config\.memory_limit/);
   });
 
   it('fails fast with UNAVAILABLE and exit code 1 when nothing listens', async () => {

@@ -1,4 +1,17 @@
-import { fromTimestamp, layerLabel, layerNumber, type Memory__Output, type ScoredMemory__Output } from '@engram/protocol';
+import {
+  fromTimestamp,
+  layerLabel,
+  layerNumber,
+  type DetectPatternsResponse__Output,
+  type DreamReport__Output,
+  type FeedbackResponse__Output,
+  type Memory__Output,
+  type MiningStats__Output,
+  type Pattern__Output,
+  type PatternElement__Output,
+  type PredictResponse__Output,
+  type ScoredMemory__Output,
+} from '@engram/protocol';
 import type { Timestamp__Output } from '@engram/protocol/generated/google/protobuf/Timestamp.js';
 import type { ClusterStatusResponse__Output } from '@engram/protocol/generated/engram/v1/ClusterStatusResponse.js';
 
@@ -129,4 +142,93 @@ export function statusText(s: ClusterStatusResponse__Output): string {
     `vnodes: ${s.vnodes}   replication factor: ${s.replicationFactor}   shards serving: ${serving}/${shards.length}`,
     ...problems,
   ].join('\n');
+}
+
+/** 0.75 → "75.0%". */
+export function percent(share: number): string {
+  return `${(share * 100).toFixed(1)}%`;
+}
+
+/** A pattern's elements in order: one item as itself, an itemset in braces, e.g. "a → b → {c, d}". */
+export function patternText(elements: readonly PatternElement__Output[]): string {
+  return elements.map((e) => (e.items.length === 1 ? e.items[0]! : `{${e.items.join(', ')}}`)).join(' → ');
+}
+
+/** Patterns as a table: the pattern, its support (episodes and share), confidence and id (for `engram feedback`). */
+export function patternsTable(patterns: readonly Pattern__Output[]): string {
+  const rows = patterns.map((p) => [patternText(p.elements), String(p.support), percent(p.relativeSupport), fixed(p.confidence), p.id]);
+  return table(['PATTERN', 'SUPPORT', 'SHARE', 'CONFIDENCE', 'ID'], rows, ['left', 'right', 'right', 'right']);
+}
+
+/** What a mining run read and how it ran, on one line. */
+export function miningStatsText(s: MiningStats__Output): string {
+  return [
+    `memories: ${s.memories}`,
+    `episodes: ${s.episodes}`,
+    `tasks: ${s.tasks}`,
+    `threads: ${s.threads}`,
+    `mining ms: ${fixed(s.miningMs, 1)}`,
+  ].join('   ');
+}
+
+/** `engram detect`: the patterns, the mining stats, and what was stored. */
+export function detectText(res: DetectPatternsResponse__Output, dryRun: boolean): string {
+  const lines = [res.patterns.length > 0 ? patternsTable(res.patterns) : 'no patterns found'];
+  if (res.stats) {
+    lines.push('', miningStatsText(res.stats));
+    if (res.stats.patternsFound > res.patterns.length) {
+      lines.push(`showing the ${res.patterns.length} of ${res.stats.patternsFound} patterns found with the highest support (--max-patterns)`);
+    }
+  }
+  lines.push(dryRun ? 'dry run: nothing stored' : `stored ${res.stored} ${res.stored === 1 ? 'pattern' : 'patterns'}`);
+  return lines.join('\n');
+}
+
+/** `engram predict`: the ranked next items, then the context they follow. */
+export function predictionsText(res: PredictResponse__Output): string {
+  const rows = res.predictions.map((p, i) => [String(i + 1), p.item, fixed(p.probability, 4), p.predictionId]);
+  const context = res.context.length > 0 ? res.context.join(' → ') : '(empty)';
+  return [
+    res.predictions.length > 0
+      ? table(['RANK', 'ITEM', 'PROBABILITY', 'PREDICTION ID'], rows, ['right', 'left', 'right'])
+      : res.patterns === 0
+        ? 'no predictions: the subject has no stored patterns (run engram detect first)'
+        : 'no predictions: no stored pattern continues this context',
+    '',
+    `context: ${context}   patterns: ${res.patterns}`,
+  ].join('\n');
+}
+
+/** `engram feedback`: the target's new weight and the step the update took. */
+export function feedbackText(res: FeedbackResponse__Output): string {
+  return fields([
+    ['weight', fixed(res.weight, 4)],
+    ['learning rate', fixed(res.learningRate, 4)],
+    ['updates', String(res.updates)],
+    ['weights updated', String(res.weightsUpdated)],
+  ]);
+}
+
+/** `engram dream`: the report, one aligned line per figure. */
+export function dreamText(r: DreamReport__Output, dryRun: boolean): string {
+  const text = fields([
+    ['subjects', String(r.subjects)],
+    ['skipped', String(r.skipped)],
+    ['replayed', String(r.replayed)],
+    ['new memories', String(r.newMemories)],
+    ['mined incrementally', String(r.minedIncrementally)],
+    ['mined fully', String(r.minedFully)],
+    ['patterns found', String(r.patternsFound)],
+    ['patterns new', String(r.patternsNew)],
+    ['patterns strengthened', String(r.patternsStrengthened)],
+    ['weights updated', String(r.weightsUpdated)],
+    ['insights written', String(r.insightsWritten)],
+    ['promoted', String(r.promoted)],
+    ['expired', String(r.expired)],
+    ['insight ids', list(r.insightIds)],
+    ['promoted ids', list(r.promotedIds)],
+    ['failed subjects', list(r.failedSubjects)],
+    ['duration ms', fixed(r.durationMs, 1)],
+  ]);
+  return dryRun ? `dry run: nothing written\n${text}` : text;
 }

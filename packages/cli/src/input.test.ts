@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { inputError } from './testing.js';
 import {
-  InputError,
   memoryInputFromFlags,
   memoryInputFromRecord,
   parseDuration,
@@ -14,16 +14,6 @@ import {
   toDuration,
 } from './input.js';
 
-/** The message of the InputError fn throws (failing the test if it throws nothing or something else). */
-function inputError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(InputError);
-    return (err as InputError).message;
-  }
-  throw new Error('expected an InputError');
-}
 
 const T = Date.parse('2024-05-01T10:00:00Z');
 

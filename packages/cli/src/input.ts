@@ -1,5 +1,15 @@
 import ms from 'ms';
-import { LAYER_NAMES, layerNumber, toTimestamp, type LayerName, type MemoryInput, type QueryRequest } from '@engram/protocol';
+import {
+  LAYER_NAMES,
+  layerNumber,
+  toTimestamp,
+  type IndexingStrategy__Output,
+  type ItemSource__Output,
+  type LayerName,
+  type MemoryInput,
+  type QueryRequest,
+  type TimeRange,
+} from '@engram/protocol';
 import type { Duration } from '@engram/protocol/generated/google/protobuf/Duration.js';
 
 // Turns what a person or a file gives (flag values, JSONL lines) into request messages. Every function throws
@@ -74,6 +84,70 @@ export function parseLayer(text: string, field: string): LayerName {
     throw new InputError(`${field}: must be one of sensory, emotion, logic, dream, eternal; got "${text}"`);
   }
   return LAYER_NAMES[n]!;
+}
+
+/** Comma-separated layers, e.g. "logic,eternal" (each as parseLayer takes it; a layer given twice counts once). */
+export function parseLayerList(text: string, field: string): LayerName[] {
+  const parts = text.split(',').map((s) => s.trim()).filter(Boolean);
+  if (parts.length === 0) throw new InputError(`${field}: must name at least one layer, e.g. logic,eternal`);
+  return [...new Set(parts.map((part) => parseLayer(part, field)))];
+}
+
+/** The occurred time range of --since (inclusive) and --until (exclusive), or null when neither is given. */
+export function occurredRange(since: number | undefined, until: number | undefined): TimeRange | null {
+  if (since !== undefined && until !== undefined && since >= until) throw new InputError('--since must be before --until');
+  if (since === undefined && until === undefined) return null;
+  return { start: since === undefined ? null : toTimestamp(since), end: until === undefined ? null : toTimestamp(until) };
+}
+
+const SIZE = /^(\d+\.?\d*|\.\d+)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib|t|tb|tib)?$/i;
+const SIZE_UNITS: Record<string, number> = { b: 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
+
+/** A byte size: a number of bytes or a number with a unit b, kb, mb, gb, tb (powers of 1024; "mib" and "m" too). */
+export function parseSize(text: string, field: string): number {
+  const match = SIZE.exec(text.trim());
+  const n = match ? Math.floor(Number(match[1]) * SIZE_UNITS[(match[2] ?? 'b')[0]!.toLowerCase()]!) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw new InputError(`${field}: must be a positive size in bytes or with a unit (e.g. 64mb, 1gb)`);
+  return n;
+}
+
+/** Minimum support: a share of episodes (0 < x <= 1) or, above 1, a whole number of episodes. */
+export type Support = { relativeSupport: number } | { absoluteSupport: number };
+
+export function parseSupport(text: string, field: string): Support {
+  const n = NUMBER.test(text.trim()) ? Number(text) : NaN;
+  if (!Number.isFinite(n) || n <= 0) throw new InputError(`${field}: must be a share of episodes (0 < x <= 1) or a whole number of episodes above 1`);
+  if (n <= 1) return { relativeSupport: n };
+  if (!Number.isInteger(n) || n > 0xffff_ffff) throw new InputError(`${field}: above 1 it is a number of episodes and must be a whole number, got ${n}`);
+  return { absoluteSupport: n };
+}
+
+/** A share within (0, 1], e.g. --cpu-limit 0.5. */
+export function parseShare(text: string, field: string): number {
+  const n = parseNumber(text, field, 0, 1);
+  if (n === 0) throw new InputError(`${field}: must be above 0 and at most 1`);
+  return n;
+}
+
+/** The name of a proto enum value, by its short name in any case ("ngram") or its full name. */
+function enumValue<T extends string>(text: string, field: string, prefix: string, names: readonly string[]): T {
+  const t = text.trim().toUpperCase();
+  const full = t.startsWith(prefix) ? t : `${prefix}${t}`;
+  if (!names.includes(full)) throw new InputError(`${field}: must be one of ${names.map((n) => n.slice(prefix.length).toLowerCase()).join(', ')}; got "${text}"`);
+  return full as T;
+}
+
+export const STRATEGY_NAMES: readonly IndexingStrategy__Output[] = ['INDEXING_STRATEGY_PREFIXSPAN', 'INDEXING_STRATEGY_NGRAM', 'INDEXING_STRATEGY_FPGROWTH'];
+export const ITEM_SOURCE_NAMES: readonly ItemSource__Output[] = ['ITEM_SOURCE_KIND', 'ITEM_SOURCE_TAGS', 'ITEM_SOURCE_TERMS'];
+
+/** A mining algorithm: prefixspan, ngram or fpgrowth. */
+export function parseStrategy(text: string, field: string): IndexingStrategy__Output {
+  return enumValue(text, field, 'INDEXING_STRATEGY_', STRATEGY_NAMES);
+}
+
+/** What makes a memory's items: kind, tags or terms. */
+export function parseItemSource(text: string, field: string): ItemSource__Output {
+  return enumValue(text, field, 'ITEM_SOURCE_', ITEM_SOURCE_NAMES);
 }
 
 const WEIGHT_NAMES: Record<string, keyof RankingWeights> = {

@@ -1,4 +1,11 @@
-import { fromTimestamp, type Memory__Output, type QueryResponse__Output, type ScoredMemory__Output } from '@engram/protocol';
+import {
+  fromTimestamp,
+  type DetectPatternsResponse__Output,
+  type Memory__Output,
+  type Pattern__Output,
+  type QueryResponse__Output,
+  type ScoredMemory__Output,
+} from '@engram/protocol';
 import type { Timestamp__Output } from '@engram/protocol/generated/google/protobuf/Timestamp.js';
 import type { RememberResponse__Output } from '@engram/protocol/generated/engram/v1/RememberResponse.js';
 
@@ -57,6 +64,27 @@ export function scoredJson(r: ScoredMemory__Output) {
 /** Query results of one or more pages: the last page's token (empty after the last page) and the shards that did not answer. */
 export function queryJson(q: Pick<QueryResponse__Output, 'results' | 'nextPageToken' | 'unavailableShards'> & { pages: number }) {
   return { results: q.results.map(scoredJson), nextPageToken: q.nextPageToken, unavailableShards: q.unavailableShards, pages: q.pages };
+}
+
+/** A pattern; maxGap is null when it was mined with an unbounded gap. */
+export function patternJson(p: Pattern__Output) {
+  return {
+    id: p.id,
+    elements: p.elements.map((e) => ({ items: e.items })),
+    support: p.support,
+    relativeSupport: p.relativeSupport,
+    confidence: p.confidence,
+    strategy: p.strategy,
+    itemSource: p.itemSource,
+    weight: p.weight,
+    evidenceIds: p.evidenceIds,
+    detectedAt: timeJson(p.detectedAt),
+    maxGap: p._maxGap === 'maxGap' && p.maxGap !== undefined ? p.maxGap : null,
+  };
+}
+
+export function detectJson(r: DetectPatternsResponse__Output) {
+  return { patterns: r.patterns.map(patternJson), stats: r.stats, stored: r.stored };
 }
 
 /** Writes one output document: JSON in --json mode, else the human text (computed only then). */

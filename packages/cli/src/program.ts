@@ -1,7 +1,12 @@
 import { createRequire } from 'node:module';
 import { Command, Option } from 'commander';
+import { registerDetect } from './commands/detect.js';
+import { registerDream } from './commands/dream.js';
+import { registerFeedback } from './commands/feedback.js';
 import { registerForget } from './commands/forget.js';
 import { registerImport } from './commands/import.js';
+import { registerPatterns } from './commands/patterns.js';
+import { registerPredict } from './commands/predict.js';
 import { registerQuery } from './commands/query.js';
 import { registerRecall } from './commands/recall.js';
 import { registerRemember } from './commands/remember.js';
@@ -17,7 +22,9 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 
 export function buildProgram(): Command {
   const program = new Command('engram')
-    .description("Engram's command line: remember, recall, query and forget memories, import JSONL, show the cluster")
+    .description(
+      "Engram's command line: remember, recall, query and forget memories, import JSONL, detect patterns, predict, give feedback, dream, show the cluster",
+    )
     .version(version)
     .addOption(new Option('--address <host:port>', 'gateway address').env('ENGRAM_ADDRESS').default(DEFAULT_ADDRESS))
     .addOption(
@@ -35,6 +42,11 @@ export function buildProgram(): Command {
   registerForget(program);
   registerStatus(program);
   registerImport(program);
+  registerDetect(program);
+  registerPatterns(program);
+  registerPredict(program);
+  registerFeedback(program);
+  registerDream(program);
   return program;
 }
 

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { toTimestamp, type LayerName, type QueryRequest, type ScoredMemory__Output } from '@engram/protocol';
+import type { LayerName, QueryRequest, ScoredMemory__Output } from '@engram/protocol';
 import type { EngramClient } from '../client.js';
 import { flag, repeatable, text, withClient } from '../context.js';
 import { resultsTable } from '../format.js';
-import { InputError, parseInteger, parseLayer, parseTime, parseWeights, type RankingWeights } from '../input.js';
+import { occurredRange, parseInteger, parseLayer, parseTime, parseWeights, type RankingWeights } from '../input.js';
 import { emit, queryJson } from '../json.js';
 
 interface QueryFlags {
@@ -24,7 +24,7 @@ interface QueryFlags {
 
 /** The request of one page (the page token is added per page). */
 export function queryRequest(text: string | undefined, f: QueryFlags): QueryRequest {
-  if (f.since !== undefined && f.until !== undefined && f.since >= f.until) throw new InputError('--since must be before --until');
+  const occurred = occurredRange(f.since, f.until);
   const request: QueryRequest = {
     subject: f.subject ?? '',
     text: text ?? '',
@@ -36,12 +36,7 @@ export function queryRequest(text: string | undefined, f: QueryFlags): QueryRequ
   };
   if (f.limit !== undefined) request.limit = f.limit;
   if (f.weights) request.weights = f.weights;
-  if (f.since !== undefined || f.until !== undefined) {
-    request.occurred = {
-      start: f.since === undefined ? null : toTimestamp(f.since),
-      end: f.until === undefined ? null : toTimestamp(f.until),
-    };
-  }
+  if (occurred) request.occurred = occurred;
   return request;
 }
 
