@@ -27,7 +27,7 @@ const file = join(dir, 'memories.jsonl');
 writeFileSync(file, `${lines.join('\n')}\n`);
 
 const cluster = spawn(process.execPath, [join(root, 'services/local-cluster/dist/main.js')], {
-  env: { ...process.env, ENGRAM_LOCAL_DATA_DIR: join(dir, 'data'), ENGRAM_LOCAL_GATEWAY_PORT: '0', ENGRAM_LOCAL_SHARD_BASE_PORT: '0' },
+  env: { ...process.env, ENGRAM_LOCAL_DATA_DIR: join(dir, 'data'), ENGRAM_LOCAL_GATEWAY_PORT: '0', ENGRAM_LOCAL_SHARD_BASE_PORT: '0', ENGRAM_LOCAL_ENGINE_BASE_PORT: '0', ENGRAM_LOCAL_METRICS_BASE_PORT: '0' },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 const exited = new Promise((resolve) => cluster.on('exit', resolve));

@@ -167,8 +167,14 @@ describe('engram CLI', () => {
 
     const human = await cli(['--address', cluster.address, 'status']);
     expect(human.code).toBe(0);
-    expect(human.stdout).toMatch(/^ID\s+ROLE\s+HEALTH\s+ADDRESS\s+RING\s+MEMORIES\s+SUBJECTS\s+DISK\s+LATENCY MS$/m);
+    expect(human.stdout).toMatch(/^ID\s+ROLE\s+HEALTH\s+ADDRESS\s+RING\s+MEMORIES\s+DISK\/POOL\s+RPS\s+P99 MS\s+CPU\s+RSS\s+LAG MS\s+PING MS$/m);
     expect(human.stdout).toContain('shards serving: 3/3');
+    // The load figures are the nodes' own, as their metrics measure them, and so are the metrics endpoints.
+    for (const n of status.nodes) {
+      expect(n.load.residentBytes).toBeGreaterThan(0);
+      expect(n.metricsAddress).toMatch(/^127\.0\.0\.1:\d+$/);
+      expect(human.stdout).toContain(`http://${n.metricsAddress}/metrics`);
+    }
   });
 
   it('detects a repeated sequence, predicts its continuation, learns from feedback and dreams', async () => {

@@ -13,12 +13,12 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 function launch() {
   const proc = spawn(process.execPath, [join(ROOT, 'services/local-cluster/dist/main.js')], {
     cwd: ROOT,
-    env: { ...process.env, ENGRAM_LOCAL_DATA_DIR: dataDir, ENGRAM_LOCAL_GATEWAY_PORT: '0', ENGRAM_LOCAL_SHARD_BASE_PORT: '0', ENGRAM_LOCAL_ENGINE_BASE_PORT: '0' },
+    env: { ...process.env, ENGRAM_LOCAL_DATA_DIR: dataDir, ENGRAM_LOCAL_GATEWAY_PORT: '0', ENGRAM_LOCAL_SHARD_BASE_PORT: '0', ENGRAM_LOCAL_ENGINE_BASE_PORT: '0', ENGRAM_LOCAL_METRICS_BASE_PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-  const up = new Promise<{ gateway: string; shards: string[]; engines: string[] }>((resolve, reject) => {
+  const up = new Promise<{ gateway: string; shards: string[]; engines: string[]; metrics: string[] }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`not up in time:\n${out}`)), 60_000);
     proc.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       out += chunk;
@@ -26,8 +26,9 @@ function launch() {
         clearTimeout(timer);
         resolve({
           gateway: /^\s+gateway\s+(\S+)/m.exec(out)![1]!,
-          shards: [...out.matchAll(/^\s+shard-\d+\s+(\S+)/gm)].map((m) => m[1]!),
-          engines: [...out.matchAll(/^\s+engine-\d+\s+(\S+)/gm)].map((m) => m[1]!),
+          shards: [...out.matchAll(/^\s+shard-\d+\s+(\S+)\s+store/gm)].map((m) => m[1]!),
+          engines: [...out.matchAll(/^\s+engine-\d+\s+(\S+)\s+thought engine/gm)].map((m) => m[1]!),
+          metrics: [...out.matchAll(/^\s+\S+\s+(http:\/\/\S+\/metrics)$/gm)].map((m) => m[1]!),
         });
       }
     });
@@ -40,9 +41,12 @@ function launch() {
 describe('npm start (local cluster launcher)', () => {
   it('starts a gateway, three shards and two engines, prints their addresses, and stops cleanly on SIGINT and SIGTERM', async () => {
     const first = launch();
-    const { gateway, shards, engines } = await first.up;
+    const { gateway, shards, engines, metrics } = await first.up;
     expect(shards).toHaveLength(3);
     expect(engines).toHaveLength(2);
+    // Every node prints its Prometheus endpoint, and it answers.
+    expect(metrics).toHaveLength(6);
+    for (const url of metrics) expect(await (await fetch(url)).text()).toContain('engram_rpc_in_flight');
     const client = memoryClient(gateway);
     const { id } = await client.call('Remember', { memory: { subject: 'launcher', kind: 'start', content: 'started with npm start' } });
     client.close();

@@ -42,6 +42,7 @@ export class TestCluster {
         ENGRAM_NODE_ID: this.shardId(i),
         ENGRAM_LISTEN: `127.0.0.1:${port}`,
         ENGRAM_DATA_DIR: this.shardDir(i),
+        ENGRAM_METRICS_LISTEN: '127.0.0.1:0',
         ENGRAM_SHUTDOWN_GRACE: '5s',
         ...this.options.shardEnv,
       },
@@ -58,6 +59,7 @@ export class TestCluster {
       env: {
         ENGRAM_NODE_ID: 'gateway-0',
         ENGRAM_LISTEN: '127.0.0.1:0',
+        ENGRAM_METRICS_LISTEN: '127.0.0.1:0',
         ENGRAM_SHARDS: this.shardList(),
         ENGRAM_ENGINES: this.engines.map((e) => `${e.id}=127.0.0.1:${e.port}`).join(','),
         ENGRAM_INTERNAL_TIMEOUT: '3s',
@@ -79,6 +81,7 @@ export class TestCluster {
       env: {
         ENGRAM_NODE_ID: `engine-${i}`,
         ENGRAM_LISTEN: `127.0.0.1:${port}`,
+        ENGRAM_METRICS_LISTEN: '127.0.0.1:0',
         ENGRAM_SHARDS: this.shardList(),
         ENGRAM_ENGINES: '',
         ENGRAM_INTERNAL_TIMEOUT: '3s',

@@ -7,6 +7,8 @@ export interface NodeProcess {
   id: string;
   address: string;
   port: number;
+  /** host:port of its Prometheus endpoint. */
+  metricsAddress: string;
   proc: ChildProcess;
   /** Every log line the process printed (stdout JSON and stderr). */
   logs: string[];
@@ -48,13 +50,14 @@ export function spawnNode(o: SpawnOptions): Promise<NodeProcess> {
       logs.push(line);
       if (!line.startsWith('{')) return;
       try {
-        const entry = JSON.parse(line) as { msg?: string; port?: number; address?: string };
+        const entry = JSON.parse(line) as { msg?: string; port?: number; address?: string; metricsAddress?: string };
         if (entry.msg === 'listening' && entry.port) {
           clearTimeout(timer);
           resolve({
             id: o.id,
             address: entry.address ?? `127.0.0.1:${entry.port}`,
             port: entry.port,
+            metricsAddress: entry.metricsAddress ?? '',
             proc,
             logs,
             exited,

@@ -113,10 +113,12 @@ export function resultsTable(results: readonly ScoredMemory__Output[], firstRank
   return table(['RANK', 'SCORE', 'SUBJECT', 'ID', 'LAYER', 'CONTENT'], rows, ['right', 'right']);
 }
 
-/** The nodes of a cluster, then its ring settings. */
+/** The nodes of a cluster (health, then load as the nodes' metrics measure it), then its ring settings. */
 export function statusText(s: ClusterStatusResponse__Output): string {
   const rows = s.nodes.map((n) => {
     const shard = n.role === 'NODE_ROLE_MEMORY_SHARD';
+    const engine = n.role === 'NODE_ROLE_THOUGHT_ENGINE';
+    const load = n.load;
     return [
       n.id,
       enumText(n.role, 'NODE_ROLE_'),
@@ -124,22 +126,28 @@ export function statusText(s: ClusterStatusResponse__Output): string {
       n.address,
       shard ? `${(n.ringShare * 100).toFixed(1)}%` : '-',
       shard ? String(n.memories) : '-',
-      shard ? String(n.subjects) : '-',
-      shard ? bytesText(n.diskBytes) : '-',
+      shard ? bytesText(n.diskBytes) : engine ? `${n.workerThreads}t q${n.queuedTasks}` : '-',
+      load ? fixed(load.requestsPerSecond, 1) : '-',
+      load ? fixed(load.p99LatencyMs, 1) : '-',
+      load ? fixed(load.cpuCores, 2) : '-',
+      load ? bytesText(Number(load.residentBytes)) : '-',
+      load ? fixed(load.eventLoopLagMs, 1) : '-',
       fixed(n.latencyMs, 1),
     ];
   });
   const shards = s.nodes.filter((n) => n.role === 'NODE_ROLE_MEMORY_SHARD');
   const serving = shards.filter((n) => n.health === 'NODE_HEALTH_SERVING').length;
   const problems = s.nodes.filter((n) => n.error).map((n) => `${n.id}: ${n.error}`);
+  const metrics = s.nodes.filter((n) => n.metricsAddress).map((n) => `  ${n.id.padEnd(10)} http://${n.metricsAddress}/metrics`);
   return [
     table(
-      ['ID', 'ROLE', 'HEALTH', 'ADDRESS', 'RING', 'MEMORIES', 'SUBJECTS', 'DISK', 'LATENCY MS'],
+      ['ID', 'ROLE', 'HEALTH', 'ADDRESS', 'RING', 'MEMORIES', 'DISK/POOL', 'RPS', 'P99 MS', 'CPU', 'RSS', 'LAG MS', 'PING MS'],
       rows,
-      ['left', 'left', 'left', 'left', 'right', 'right', 'right', 'right', 'right'],
+      ['left', 'left', 'left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
     ),
     '',
     `vnodes: ${s.vnodes}   replication factor: ${s.replicationFactor}   shards serving: ${serving}/${shards.length}`,
+    ...(metrics.length > 0 ? ['metrics:', ...metrics] : []),
     ...problems,
   ].join('\n');
 }

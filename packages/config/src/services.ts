@@ -9,6 +9,7 @@ import { rankingGroup } from './groups/ranking.js';
 import { retentionGroup } from './groups/retention.js';
 import { storageGroup } from './groups/storage.js';
 import { dreamGroup, learningGroup, patternGroup } from './groups/thought.js';
+import { alertsGroup, metricsGroup } from './groups/observability.js';
 import { oneOf } from './parsers.js';
 import { group, setting, type ConfigOf } from './setting.js';
 
@@ -27,6 +28,7 @@ const testingGroup = group({
 /** Settings of a memory shard. */
 export const shardGroups = {
   node: nodeGroup('127.0.0.1:50061'),
+  metrics: metricsGroup('127.0.0.1:9461'),
   storage: storageGroup,
   cache: cacheGroup,
   batching: batchingGroup,
@@ -42,6 +44,7 @@ export type ShardConfig = ConfigOf<typeof shardGroups>;
 /** Settings of a gateway. */
 export const gatewayGroups = {
   node: nodeGroup('127.0.0.1:50051'),
+  metrics: metricsGroup('127.0.0.1:9451'),
   membership: membershipGroup,
   internal: resilienceGroup,
   limits: group({ title: 'Limits', settings: { messageBytes: limitsGroup.settings.messageBytes, batchItems: limitsGroup.settings.batchItems } }),
@@ -51,6 +54,7 @@ export type GatewayConfig = ConfigOf<typeof gatewayGroups>;
 /** Settings of a thought engine. */
 export const engineGroups = {
   node: nodeGroup('127.0.0.1:50071'),
+  metrics: metricsGroup('127.0.0.1:9471'),
   membership: membershipGroup,
   internal: resilienceGroup,
   patterns: patternGroup,
@@ -63,10 +67,15 @@ export type EngineConfig = ConfigOf<typeof engineGroups>;
 export const localGroups = { local: localClusterGroup };
 export type LocalConfig = ConfigOf<typeof localGroups>;
 
+/** Alert thresholds, for generating the Prometheus rules. */
+export const alertGroups = { alerts: alertsGroup };
+export type AlertConfig = ConfigOf<typeof alertGroups>;
+
 /** Every service's groups, for the configuration reference. */
 export const allServices = [
   { name: 'memory-shard', groups: shardGroups },
   { name: 'gateway', groups: gatewayGroups },
   { name: 'thought-engine', groups: engineGroups },
   { name: 'local cluster', groups: localGroups },
+  { name: 'alert rules (npm run gen:alerts)', groups: alertGroups },
 ] as const;

@@ -17,7 +17,9 @@ import {
   type ScatterQueryRequest__Output,
   type ScatterQueryResponse,
   type StatsResponse,
+  type LoadFigures,
 } from '@engram/protocol';
+import type { Gauges } from '@engram/telemetry';
 import { HybridLogicalClock, levelOptions, ManualClock, memoryKey, Store, type BatchStats, type Clock } from '@engram/storage';
 import type { Logger } from '@engram/telemetry';
 import { CompactionScheduler } from './compaction.js';
@@ -39,8 +41,11 @@ export interface EngineOptions {
   nodeId: string;
   clock: Clock;
   logger: Logger;
-  /** Called after every group-commit batch (metrics). */
+  /** Called after every group-commit batch. */
   onBatch?: (stats: BatchStats) => void;
+  /** Where this node's metrics are scraped, and its load figures, for Stats. */
+  metricsAddress?: string;
+  load?: () => LoadFigures;
 }
 
 /**
@@ -52,8 +57,12 @@ export class MemoryEngine {
   /** Patterns, weights, dream state and consolidation, for thought engines. */
   readonly thoughts: ThoughtStore;
 
+  private diskBytes = 0;
+  private diskBytesAt = 0;
+
   private constructor(
     private readonly ctx: ShardContext,
+    private readonly options: EngineOptions,
     private readonly writer: MemoryWriter,
     private readonly queries: QueryEngine,
     private readonly reinforcement: ReinforcementBuffer,
@@ -97,6 +106,7 @@ export class MemoryEngine {
     const reinforcement = new ReinforcementBuffer(ctx);
     const engine = new MemoryEngine(
       ctx,
+      options,
       new MemoryWriter(ctx),
       new QueryEngine(ctx, reinforcement),
       reinforcement,
@@ -198,6 +208,8 @@ export class MemoryEngine {
       expiredTotal: this.sweeper.expiredTotal,
       compactionsTotal: this.compaction.compactions,
       tenants: totals.tenants,
+      load: this.options.load?.() ?? null,
+      metricsAddress: this.options.metricsAddress ?? '',
     };
   }
 
@@ -217,6 +229,26 @@ export class MemoryEngine {
   }
 
   /** Stops background work, writes back accesses, flushes pending batches and closes the store. */
+  /** What the shard's metrics read when scraped. */
+  gauges(): Partial<Gauges> {
+    return {
+      memoriesByLayer: () => [...this.totals().layers].filter(([layer]) => layer > 0).map(([layer, n]) => [LAYER_NAMES[layer] ?? String(layer), n] as [string, number]),
+      subjects: () => this.totals().subjects,
+      pendingWrites: () => this.ctx.store.writer.pending,
+      diskBytes: () => {
+        // Reading the directory is I/O: refresh in the background at most every few seconds.
+        if (Date.now() - this.diskBytesAt > 5000) {
+          this.diskBytesAt = Date.now();
+          void this.ctx.store.diskBytes().then((n) => (this.diskBytes = n), () => undefined);
+        }
+        return this.diskBytes;
+      },
+      compactions: () => this.compaction.compactions,
+      expired: () => this.sweeper.expiredTotal,
+      cache: () => this.ctx.records.cache.stats(),
+    };
+  }
+
   async close(): Promise<void> {
     await this.reinforcement.close();
     await this.sweeper.close();

@@ -79,3 +79,4 @@ export type { ListSubjectsRequest, ListSubjectsRequest__Output } from './generat
 export type { ListSubjectsResponse, ListSubjectsResponse__Output } from './generated/engram/shard/v1/ListSubjectsResponse.js';
 export type { WeightRecord, WeightRecord__Output } from './generated/engram/storage/v1/WeightRecord.js';
 export type { EngineStatsResponse, EngineStatsResponse__Output } from './generated/engram/engine/v1/EngineStatsResponse.js';
+export type { LoadFigures, LoadFigures__Output } from './generated/engram/v1/LoadFigures.js';

@@ -3,6 +3,8 @@ import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-
 import { PROTO_ROOT } from '@engram/protocol';
 import type { Logger } from '@engram/telemetry';
 import { InFlightLimit } from './load-shedding.js';
+import { instrumentService } from './rpc-telemetry.js';
+import { nodeMetrics } from '@engram/telemetry';
 import { REFLECTION_SERVICES, ReflectionService } from './reflection/reflection-service.js';
 
 export interface ServedService {
@@ -21,6 +23,8 @@ export interface NodeServerOptions {
   protoFiles: readonly string[];
   maxMessageBytes: number;
   logger: Logger;
+  /** More fields of the "listening" log line (such as the metrics address). */
+  announce?: Record<string, unknown>;
 }
 
 const HEALTH_SERVICE = 'grpc.health.v1.Health';
@@ -45,7 +49,9 @@ export class NodeServer {
     this.names = options.services.map((s) => s.name);
     this.health = new HealthImplementation(Object.fromEntries(['', ...this.names].map((n) => [n, 'NOT_SERVING'])));
     this.inFlight = new InFlightLimit(options.maxInFlight);
-    for (const s of options.services) this.server.addService(s.definition, this.inFlight.wrap(s.implementation));
+    // Tracing and metrics outermost, so calls shed for load are counted too.
+    for (const s of options.services) this.server.addService(s.definition, instrumentService(s.name, this.inFlight.wrap(s.implementation)));
+    nodeMetrics().observe({ inFlight: () => this.inFlight.inFlight });
     this.health.addToServer(this.server);
     new ReflectionService(
       [
@@ -63,7 +69,7 @@ export class NodeServer {
     );
     this.setServing(true);
     const host = this.options.listen.slice(0, this.options.listen.lastIndexOf(':'));
-    this.options.logger.info({ address: `${host}:${this.port}`, port: this.port, services: this.names }, 'listening');
+    this.options.logger.info({ address: `${host}:${this.port}`, port: this.port, services: this.names, ...this.options.announce }, 'listening');
     return this.port;
   }
 

@@ -1,4 +1,6 @@
 import type { ClassicLevel } from 'classic-level';
+import { context, SpanKind, SpanStatusCode, trace, type Context, type Link } from '@opentelemetry/api';
+import { nodeMetrics, tracer } from '@engram/telemetry';
 import { resourceExhausted, unavailable } from '@engram/protocol';
 
 export interface BatchOp {
@@ -48,6 +50,8 @@ interface Pending<M> {
   bytes: number;
   meta: M | undefined;
   seq: number;
+  /** The trace context of the call that wrote it: the batch span's parent (first write) or links (others). */
+  context: Context;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -113,7 +117,7 @@ export class GroupCommitWriter<M = unknown> {
       this.overlay.set(op.key, { value: op.type === 'put' ? op.value! : null, seq, priority });
     }
     return new Promise<void>((resolve, reject) => {
-      this.queues[priority]!.push({ ops: request.ops, bytes, meta: request.meta, seq, resolve, reject });
+      this.queues[priority]!.push({ ops: request.ops, bytes, meta: request.meta, seq, context: context.active(), resolve, reject });
       this.queued += 1;
       this.schedule();
     });
@@ -192,6 +196,13 @@ export class GroupCommitWriter<M = unknown> {
 
   private async commit(batch: Pending<M>[]): Promise<void> {
     const started = performance.now();
+    // One span per batch, in the trace of its first write and linked from the others (at most 32 links).
+    const links: Link[] = [];
+    for (const w of batch.slice(1, 33)) {
+      const sc = trace.getSpanContext(w.context);
+      if (sc) links.push({ context: sc });
+    }
+    const span = tracer().startSpan('leveldb.batch', { kind: SpanKind.INTERNAL, links, attributes: { 'engram.batch.writes': batch.length, 'engram.batch.sync': this.options.sync } }, batch[0]!.context);
     const metas = batch.flatMap((w) => (w.meta === undefined ? [] : [w.meta]));
     const ops: BatchOp[] = [];
     let bytes = 0;
@@ -225,7 +236,12 @@ export class GroupCommitWriter<M = unknown> {
     this.totals.writes += batch.length;
     if (!ok) this.totals.failedBatches += 1;
     this.contributor?.settled?.(metas, ok);
-    this.onBatch?.({ writes: batch.length, ops: ops.length, bytes, durationMs: performance.now() - started, ok });
+    const durationMs = performance.now() - started;
+    span.setAttributes({ 'engram.batch.ops': ops.length, 'engram.batch.bytes': bytes });
+    if (!ok) span.setStatus({ code: SpanStatusCode.ERROR, message: String(failure) });
+    span.end();
+    nodeMetrics().storageBatch(batch.length, bytes, durationMs / 1000);
+    this.onBatch?.({ writes: batch.length, ops: ops.length, bytes, durationMs, ok });
     for (const w of batch) {
       if (ok) w.resolve();
       else w.reject(unavailable('storage write failed', failure));

@@ -1,5 +1,5 @@
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
-import { ENGINE_PROTO_FILES, serviceDefinition, unary, type BugReporter, type ClusterStatusResponse, type EngineStatsResponse__Output, type NodeStatus, type StatsResponse__Output } from '@engram/protocol';
+import { ENGINE_PROTO_FILES, serviceDefinition, unary, type LoadFigures, type BugReporter, type ClusterStatusResponse, type EngineStatsResponse__Output, type NodeStatus, type StatsResponse__Output } from '@engram/protocol';
 import { shardMethod } from './codecs.js';
 import type { ShardRouter } from '@engram/cluster-client';
 import type { EngineRouter } from './engine-router.js';
@@ -10,7 +10,7 @@ const engineStats = serviceDefinition(ENGINE_PROTO_FILES, 'engram.engine.v1.Engi
 export interface AdminOptions {
   router: ShardRouter;
   engines: EngineRouter;
-  self: { id: string; address: () => string; startedAt: number };
+  self: { id: string; address: () => string; startedAt: number; metricsAddress: string; load: () => LoadFigures };
   statusTimeoutMs: number;
   tenant: string;
   report: BugReporter;
@@ -40,6 +40,8 @@ export function adminService(o: AdminOptions): UntypedServiceImplementation {
               uptimeSeconds: s.uptimeSeconds,
               cacheBytes: s.cacheBytes,
               pendingWrites: s.pendingWrites,
+              load: s.load,
+              metricsAddress: s.metricsAddress,
             };
           } catch (err) {
             return { ...base, health: 'NODE_HEALTH_UNREACHABLE', latencyMs: performance.now() - started, error: (err as Error).message };
@@ -66,6 +68,8 @@ export function adminService(o: AdminOptions): UntypedServiceImplementation {
               queuedTasks: s.queuedTasks,
               runningTasks: s.runningTasks,
               workerUtilization: s.utilization,
+              load: s.load,
+              metricsAddress: s.metricsAddress,
             };
           } catch (err) {
             return { ...base, health: 'NODE_HEALTH_UNREACHABLE', latencyMs: performance.now() - started, error: (err as Error).message };
@@ -78,6 +82,8 @@ export function adminService(o: AdminOptions): UntypedServiceImplementation {
         role: 'NODE_ROLE_GATEWAY',
         health: 'NODE_HEALTH_SERVING',
         uptimeSeconds: (Date.now() - o.self.startedAt) / 1000,
+        load: o.self.load(),
+        metricsAddress: o.self.metricsAddress,
       };
       return { nodes: [gateway, ...shards, ...engines], vnodes: o.router.ring.vnodes, replicationFactor: 1 };
     }, o.report),

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
+import './telemetry.js';
 import { gatewayGroups } from '@engram/config';
 import { NodePool, ShardRouter } from '@engram/cluster-client';
 import { PUBLIC_PROTO_FILES, rawServiceDefinition, serviceDefinition, type BugReporter } from '@engram/protocol';
 import { StaticMembership } from '@engram/ring';
-import { configureOrExit, NodeServer, stopOnSignals } from '@engram/runtime';
+import { configureOrExit, NodeServer, startObservability, stopOnSignals } from '@engram/runtime';
 import { createLogger } from '@engram/telemetry';
 import { adminService } from './admin-service.js';
 import { EngineRouter } from './engine-router.js';
@@ -16,6 +17,7 @@ const config = configureOrExit(gatewayGroups, {
 });
 const logger = createLogger('gateway', config.node.id, config.node.logLevel);
 const report: BugReporter = (err, reference, method) => logger.error({ err, reference, method }, 'bug: unexpected error');
+const observability = await startObservability(config.metrics);
 
 const pool = new NodePool({
   timeoutMs: config.internal.timeout,
@@ -35,6 +37,10 @@ const enginePool = new NodePool({
 const engines = new EngineRouter(new StaticMembership(config.membership.engines), config.membership.vnodes, enginePool);
 const router = new ShardRouter(new StaticMembership(config.membership.shards), config.membership.vnodes, pool);
 const tenant = config.membership.defaultTenant;
+observability.metrics.observe({
+  ringMembers: () => router.members().length,
+  ringShares: () => router.ring.shares(),
+});
 const startedAt = Date.now();
 
 const server: NodeServer = new NodeServer({
@@ -57,7 +63,7 @@ const server: NodeServer = new NodeServer({
       implementation: adminService({
         router,
         engines,
-        self: { id: config.node.id, address: () => `${config.node.listen.slice(0, config.node.listen.lastIndexOf(':'))}:${server.port}`, startedAt },
+        self: { id: config.node.id, address: () => `${config.node.listen.slice(0, config.node.listen.lastIndexOf(':'))}:${server.port}`, startedAt, metricsAddress: observability.metricsAddress, load: () => observability.metrics.load() },
         statusTimeoutMs: config.internal.statusTimeout,
         tenant,
         report,
@@ -67,12 +73,14 @@ const server: NodeServer = new NodeServer({
   protoFiles: PUBLIC_PROTO_FILES,
   maxMessageBytes: config.limits.messageBytes,
   logger,
+  announce: { metricsAddress: observability.metricsAddress },
 });
 
 stopOnSignals(async () => {
   await server.shutdown(config.node.shutdownGrace);
   pool.close();
   enginePool.close();
+  await observability.close();
 }, logger);
 
 try {

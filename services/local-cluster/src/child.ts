@@ -4,6 +4,8 @@ import { createWriteStream } from 'node:fs';
 export interface Child {
   id: string;
   address: string;
+  /** host:port of its Prometheus endpoint. */
+  metricsAddress: string;
   proc: ChildProcess;
   exited: Promise<number | string>;
 }
@@ -30,7 +32,7 @@ export function startChild(id: string, script: string, env: Record<string, strin
       while ((nl = buffered.indexOf('\n')) >= 0) {
         const line = buffered.slice(0, nl);
         buffered = buffered.slice(nl + 1);
-        let entry: { msg?: string; level?: number; address?: string; err?: { message?: string } };
+        let entry: { msg?: string; level?: number; address?: string; metricsAddress?: string; err?: { message?: string } };
         try {
           entry = JSON.parse(line) as typeof entry;
         } catch {
@@ -40,7 +42,7 @@ export function startChild(id: string, script: string, env: Record<string, strin
         if (!listening && entry.msg === 'listening' && entry.address) {
           listening = true;
           clearTimeout(timer);
-          resolve({ id, address: entry.address, proc, exited });
+          resolve({ id, address: entry.address, metricsAddress: entry.metricsAddress ?? '', proc, exited });
         }
       }
     });

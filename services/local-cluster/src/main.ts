@@ -21,6 +21,7 @@ const logDir = join(dataDir, 'logs');
 mkdirSync(logDir, { recursive: true });
 
 const children: Child[] = [];
+const metricsListen = (offset: number) => `${local.host}:${local.metricsBasePort === 0 ? 0 : local.metricsBasePort + offset}`;
 let stopping = false;
 
 /** Gateway first (its in-flight calls finish), then the engines, then the shards (batches flushed, stores closed). */
@@ -46,6 +47,7 @@ try {
           ENGRAM_NODE_ID: `shard-${i}`,
           ENGRAM_LISTEN: `${local.host}:${local.shardBasePort === 0 ? 0 : local.shardBasePort + i}`,
           ENGRAM_DATA_DIR: join(dataDir, `shard-${i}`),
+          ENGRAM_METRICS_LISTEN: metricsListen(10 + i),
         },
         join(logDir, `shard-${i}.log`),
       ).then((c) => (children.push(c), c)),
@@ -66,6 +68,7 @@ try {
           ENGRAM_LISTEN: `${local.host}:${local.engineBasePort === 0 ? 0 : local.engineBasePort + i}`,
           ENGRAM_SHARDS: shardList,
           ENGRAM_ENGINES: fixedEngines,
+          ENGRAM_METRICS_LISTEN: metricsListen(20 + i),
         },
         join(logDir, `engine-${i}.log`),
       ).then((c) => (children.push(c), c)),
@@ -79,6 +82,7 @@ try {
       ENGRAM_LISTEN: `${local.host}:${local.gatewayPort}`,
       ENGRAM_SHARDS: shardList,
       ENGRAM_ENGINES: engines.map((e) => `${e.id}=${e.address}`).join(','),
+      ENGRAM_METRICS_LISTEN: metricsListen(0),
     },
     join(logDir, 'gateway-0.log'),
   );
@@ -93,6 +97,9 @@ try {
     `  gateway   ${gateway.address}   engram.v1.MemoryService, engram.v1.ThoughtService, engram.v1.AdminService, health, reflection`,
     ...shards.map((s) => `  ${s.id.padEnd(9)} ${s.address}   store ${join(dataDir, s.id)}`),
     ...engines.map((e) => `  ${e.id.padEnd(9)} ${e.address}   thought engine`),
+    '',
+    'Metrics (Prometheus):',
+    ...[gateway, ...shards, ...engines].map((c) => `  ${c.id.padEnd(9)} http://${c.metricsAddress}/metrics`),
     `  logs      ${logDir}`,
     '',
     `Try: npx engram --address ${gateway.address} status`,

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
+import './telemetry.js';
 import { shardGroups } from '@engram/config';
 import { MemoryEngine } from '@engram/memory';
 import { PUBLIC_PROTO_FILES, SHARD_PROTO_FILES, serviceDefinition } from '@engram/protocol';
-import { configureOrExit, NodeServer, stopOnSignals } from '@engram/runtime';
+import { configureOrExit, NodeServer, startObservability, stopOnSignals } from '@engram/runtime';
 import { ManualClock, systemClock } from '@engram/storage';
 import { createLogger } from '@engram/telemetry';
 import { shardService } from './shard-service.js';
@@ -14,7 +15,9 @@ const config = configureOrExit(shardGroups, {
 const logger = createLogger('memory-shard', config.node.id, config.node.logLevel);
 const clock = config.testing.clock === 'manual' ? new ManualClock(Date.now()) : systemClock;
 
-const engine = await MemoryEngine.open({ config, nodeId: config.node.id, clock, logger });
+const observability = await startObservability(config.metrics);
+const engine = await MemoryEngine.open({ config, nodeId: config.node.id, clock, logger, metricsAddress: observability.metricsAddress, load: () => observability.metrics.load() });
+observability.metrics.observe(engine.gauges());
 const protoFiles = [...PUBLIC_PROTO_FILES, ...SHARD_PROTO_FILES];
 const server = new NodeServer({
   listen: config.node.listen,
@@ -25,11 +28,13 @@ const server = new NodeServer({
   protoFiles,
   maxMessageBytes: config.limits.messageBytes,
   logger,
+  announce: { metricsAddress: observability.metricsAddress },
 });
 
 stopOnSignals(async () => {
   await server.shutdown(config.node.shutdownGrace);
   await engine.close();
+  await observability.close();
 }, logger);
 
 try {

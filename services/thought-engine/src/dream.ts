@@ -22,6 +22,7 @@ import type { MiningConfig } from './config.js';
 import type { ThoughtEngine } from './engine.js';
 import { miningFingerprint, mineStream, type FrequentBase, type Miner } from './incremental.js';
 import { admit, describePatterns, minePartitioned } from './mining.js';
+import { nodeMetrics } from '@engram/telemetry';
 import type { SubjectModel } from './model.js';
 import type { EpisodeDatabase } from './stream.js';
 
@@ -238,15 +239,25 @@ export async function dream(engine: ThoughtEngine, req: DreamRequest__Output, ca
   let subjects = 0;
   if (req.subject !== '') {
     const subject = engine.subject(req.subject);
-    addDream(total, await dreamSubject(engine, subject, settings, call));
+    try {
+      const d = await dreamSubject(engine, subject, settings, call);
+      nodeMetrics().dream('request', d.skipped ? 'skipped' : 'dreamt');
+      addDream(total, d);
+    } catch (err) {
+      nodeMetrics().dream('request', 'failed');
+      throw err;
+    }
     subjects = 1;
   } else {
     for await (const subject of tenantSubjects(engine, call)) {
       if (call.deadlineMs !== undefined && Date.now() >= call.deadlineMs) break;
       subjects += 1;
       try {
-        addDream(total, await dreamSubject(engine, subject, settings, call));
+        const d = await dreamSubject(engine, subject, settings, call);
+        nodeMetrics().dream('request', d.skipped ? 'skipped' : 'dreamt');
+        addDream(total, d);
       } catch (err) {
+        nodeMetrics().dream('request', 'failed');
         failedSubjects.push(subject);
         onError(subject, err);
       }

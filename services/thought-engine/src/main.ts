@@ -1,9 +1,10 @@
 #!/usr/bin/env node
+import './telemetry.js';
 import { NodePool, ShardRouter } from '@engram/cluster-client';
 import { engineGroups } from '@engram/config';
 import { ENGINE_PROTO_FILES, PUBLIC_PROTO_FILES, serviceDefinition, unary, type EngineStatsResponse } from '@engram/protocol';
 import { StaticMembership } from '@engram/ring';
-import { configureOrExit, NodeServer, stopOnSignals } from '@engram/runtime';
+import { configureOrExit, NodeServer, startObservability, stopOnSignals } from '@engram/runtime';
 import { createLogger } from '@engram/telemetry';
 import { dreamSettings } from './dream.js';
 import { ThoughtEngine } from './engine.js';
@@ -16,6 +17,7 @@ const config = configureOrExit(engineGroups, {
   description: 'An Engram thought engine. Every flag also reads from its ENGRAM_* environment variable.',
 });
 const logger = createLogger('thought-engine', config.node.id, config.node.logLevel);
+const observability = await startObservability(config.metrics);
 
 const pool = new MiningPool({
   concurrency: config.patterns.concurrencyLevel,
@@ -32,6 +34,11 @@ const shards = new NodePool({
 });
 const router = new ShardRouter(new StaticMembership(config.membership.shards), config.membership.vnodes, shards);
 const engine = new ThoughtEngine(config, router, pool);
+observability.metrics.observe({
+  worker: () => pool.stats(),
+  ringMembers: () => router.members().length,
+  ringShares: () => router.ring.shares(),
+});
 const scheduler = new DreamScheduler(
   engine,
   () => dreamSettings(engine, { subject: '', options: null }),
@@ -54,6 +61,8 @@ const stats = async (): Promise<EngineStatsResponse> => {
     utilization: p.utilization,
     dreamPasses: scheduler.passes,
     dreams: scheduler.dreams,
+    load: observability.metrics.load(),
+    metricsAddress: observability.metricsAddress,
   };
 };
 const protoFiles = [...PUBLIC_PROTO_FILES, ...ENGINE_PROTO_FILES];
@@ -72,6 +81,7 @@ const server = new NodeServer({
   protoFiles,
   maxMessageBytes: config.limits.messageBytes,
   logger,
+  announce: { metricsAddress: observability.metricsAddress },
 });
 
 stopOnSignals(async () => {
@@ -79,6 +89,7 @@ stopOnSignals(async () => {
   await server.shutdown(config.node.shutdownGrace);
   await pool.close();
   shards.close();
+  await observability.close();
 }, logger);
 
 try {

@@ -11,7 +11,8 @@ import {
   type Sequence,
   type SequentialPattern,
 } from '@engram/patterns';
-import { resourceExhausted, type ItemSource, type Pattern } from '@engram/protocol';
+import { EngramError, resourceExhausted, statusName, type ItemSource, type Pattern } from '@engram/protocol';
+import { nodeMetrics } from '@engram/telemetry';
 import { strategyName, type MiningConfig, type Strategy } from './config.js';
 import type { MiningPool } from './pool.js';
 import type { EpisodeDatabase } from './stream.js';
@@ -139,7 +140,14 @@ export async function minePartitioned(
     else tasks.push({ kind: 'fpgrowth', transactions, options: { minSupport: mining.minSupport, minLength: mining.minLength, maxLength: mining.maxLength }, partition });
   }
   const started = performance.now();
-  const results = await runAll(pool, tasks, o.parallelism, o.signal);
+  let results: Awaited<ReturnType<typeof runAll>>;
+  try {
+    results = await runAll(pool, tasks, o.parallelism, o.signal);
+  } catch (err) {
+    nodeMetrics().mining(strategy, (performance.now() - started) / 1000, err instanceof EngramError ? statusName(err.code) : 'UNKNOWN');
+    throw err;
+  }
+  nodeMetrics().mining(strategy, (performance.now() - started) / 1000, 'OK');
   return {
     patterns: sortPatterns(results.flatMap((r) => r.patterns)),
     frequentItems: firstItems.length,

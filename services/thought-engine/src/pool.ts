@@ -1,7 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import { deadlineExceeded, EngramError, resourceExhausted, SATURATED_MESSAGE, unavailable } from '@engram/protocol';
+import { SpanStatusCode } from '@opentelemetry/api';
+import { deadlineExceeded, EngramError, resourceExhausted, SATURATED_MESSAGE, statusName, unavailable } from '@engram/protocol';
+import { nodeMetrics, tracer } from '@engram/telemetry';
 import type { MiningResult, MiningTask } from './tasks.js';
 
 export interface PoolOptions {
@@ -56,13 +58,22 @@ export class MiningPool {
     if (this.running >= this.threads + this.options.maxQueue) throw resourceExhausted(`${SATURATED_MESSAGE}; retry later`);
     const queuedAt = performance.now();
     this.running += 1;
+    // A span per task, child of the request that mined: queue wait and run time as attributes.
+    const span = tracer().startSpan('mining.task', { attributes: { 'engram.task.kind': task.kind, 'engram.task.partition': task.partition.length } });
     try {
       const result = await this.piscina.run(task, signal ? { signal } : {});
-      const total = performance.now() - queuedAt;
-      return { ...result, queueMs: Math.max(0, total - result.runMs) };
+      const queueMs = Math.max(0, performance.now() - queuedAt - result.runMs);
+      span.setAttributes({ 'engram.task.queue_ms': queueMs, 'engram.task.run_ms': result.runMs, 'engram.task.patterns': result.patterns.length });
+      nodeMetrics().workerTask(task.kind, queueMs / 1000, result.runMs / 1000, 'OK');
+      return { ...result, queueMs };
     } catch (err) {
-      throw poolError(err, signal);
+      const e = poolError(err, signal);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: e.message });
+      // A failed task's wait and run cannot be told apart: all of it counts as run time.
+      nodeMetrics().workerTask(task.kind, 0, (performance.now() - queuedAt) / 1000, e instanceof EngramError ? statusName(e.code) : 'UNKNOWN');
+      throw e;
     } finally {
+      span.end();
       this.running -= 1;
     }
   }

@@ -1,0 +1,4 @@
+// Imported first by main.ts: the OpenTelemetry SDK starts before any other module runs.
+import { startTelemetry } from '@engram/telemetry';
+
+startTelemetry('thought-engine');
