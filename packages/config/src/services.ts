@@ -28,7 +28,7 @@ const testingGroup = group({
 /** Settings of a memory shard. */
 export const shardGroups = {
   node: nodeGroup('127.0.0.1:50061'),
-  metrics: metricsGroup('127.0.0.1:9461'),
+  metrics: metricsGroup('127.0.0.1:9460'),
   storage: storageGroup,
   cache: cacheGroup,
   batching: batchingGroup,
@@ -44,7 +44,7 @@ export type ShardConfig = ConfigOf<typeof shardGroups>;
 /** Settings of a gateway. */
 export const gatewayGroups = {
   node: nodeGroup('127.0.0.1:50051'),
-  metrics: metricsGroup('127.0.0.1:9451'),
+  metrics: metricsGroup('127.0.0.1:9450'),
   membership: membershipGroup,
   internal: resilienceGroup,
   limits: group({ title: 'Limits', settings: { messageBytes: limitsGroup.settings.messageBytes, batchItems: limitsGroup.settings.batchItems } }),
@@ -54,7 +54,7 @@ export type GatewayConfig = ConfigOf<typeof gatewayGroups>;
 /** Settings of a thought engine. */
 export const engineGroups = {
   node: nodeGroup('127.0.0.1:50071'),
-  metrics: metricsGroup('127.0.0.1:9471'),
+  metrics: metricsGroup('127.0.0.1:9470'),
   membership: membershipGroup,
   internal: resilienceGroup,
   patterns: patternGroup,

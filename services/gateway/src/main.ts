@@ -17,7 +17,10 @@ const config = configureOrExit(gatewayGroups, {
 });
 const logger = createLogger('gateway', config.node.id, config.node.logLevel);
 const report: BugReporter = (err, reference, method) => logger.error({ err, reference, method }, 'bug: unexpected error');
-const observability = await startObservability(config.metrics);
+const observability = await startObservability(config.metrics).catch((err: unknown) => {
+  logger.fatal({ err, listen: config.metrics.listen }, 'cannot serve metrics');
+  process.exit(1);
+});
 
 const pool = new NodePool({
   timeoutMs: config.internal.timeout,

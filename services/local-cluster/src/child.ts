@@ -16,7 +16,9 @@ export interface Child {
  * logs "listening".
  */
 export function startChild(id: string, script: string, env: Record<string, string>, logFile: string, timeoutMs = 30_000): Promise<Child> {
-  const proc = spawn(process.execPath, [script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  // The launcher learns that a node is up from its "listening" line (level info): keep at least that level.
+  const level = process.env.ENGRAM_LOG_LEVEL === 'trace' || process.env.ENGRAM_LOG_LEVEL === 'debug' ? process.env.ENGRAM_LOG_LEVEL : 'info';
+  const proc = spawn(process.execPath, [script], { env: { ...process.env, ENGRAM_LOG_LEVEL: level, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const log = createWriteStream(logFile, { flags: 'a' });
   const exited = new Promise<number | string>((resolve) => proc.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
   proc.stderr!.pipe(log);

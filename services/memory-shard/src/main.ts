@@ -15,7 +15,10 @@ const config = configureOrExit(shardGroups, {
 const logger = createLogger('memory-shard', config.node.id, config.node.logLevel);
 const clock = config.testing.clock === 'manual' ? new ManualClock(Date.now()) : systemClock;
 
-const observability = await startObservability(config.metrics);
+const observability = await startObservability(config.metrics).catch((err: unknown) => {
+  logger.fatal({ err, listen: config.metrics.listen }, 'cannot serve metrics');
+  process.exit(1);
+});
 const engine = await MemoryEngine.open({ config, nodeId: config.node.id, clock, logger, metricsAddress: observability.metricsAddress, load: () => observability.metrics.load() });
 observability.metrics.observe(engine.gauges());
 const protoFiles = [...PUBLIC_PROTO_FILES, ...SHARD_PROTO_FILES];

@@ -17,7 +17,10 @@ const config = configureOrExit(engineGroups, {
   description: 'An Engram thought engine. Every flag also reads from its ENGRAM_* environment variable.',
 });
 const logger = createLogger('thought-engine', config.node.id, config.node.logLevel);
-const observability = await startObservability(config.metrics);
+const observability = await startObservability(config.metrics).catch((err: unknown) => {
+  logger.fatal({ err, listen: config.metrics.listen }, 'cannot serve metrics');
+  process.exit(1);
+});
 
 const pool = new MiningPool({
   concurrency: config.patterns.concurrencyLevel,
