@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { Command, Option } from 'commander';
+import { registerBench } from './commands/bench.js';
 import { registerDetect } from './commands/detect.js';
 import { registerDream } from './commands/dream.js';
 import { registerFeedback } from './commands/feedback.js';
@@ -47,6 +48,7 @@ export function buildProgram(): Command {
   registerPredict(program);
   registerFeedback(program);
   registerDream(program);
+  registerBench(program);
   return program;
 }
 

@@ -1,0 +1,14 @@
+export { runLoadgen, buildCommand, settingsOf, EXIT_FAIL, EXIT_USAGE, type CliIo } from './cli.js';
+export { benchmark, runSpecOf, type BenchmarkSettings, type BenchmarkResult, type LoadTestSection } from './benchmark.js';
+export { ghzSettings, readGhzConfig, type Settings } from './config.js';
+export { evaluate, parseLoadTestConfig, type Check, type LoadTestConfig, type Verdict } from './criteria.js';
+export { H2Connection, type CallSink, type ConnectionOptions } from './connection.js';
+export { grpcFrame, grpcMessages, requestBytes, type RequestBytes } from './framing.js';
+export { runLoad, type LoadPlan, type LoadOutcome, type Progress, type RequestSource } from './load.js';
+export { Recorder, mergeResults, type Results } from './recorder.js';
+export { buildReport, histogram, latencyDistribution, percentile, type GhzReport } from './report.js';
+export { prepareRequests } from './requests.js';
+export { runSpec, type RunOutcome, type GeneratorUsage } from './runner.js';
+export type { RunSpec } from './spec.js';
+export { markdownSummary, textSummary } from './summary.js';
+export { DataTemplate, StringTemplate } from './template.js';
