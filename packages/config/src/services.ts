@@ -1,6 +1,6 @@
 import { batchingGroup } from './groups/batching.js';
 import { cacheGroup } from './groups/cache.js';
-import { membershipGroup, resilienceGroup } from './groups/gateway.js';
+import { coalescingGroup, membershipGroup, resilienceGroup } from './groups/gateway.js';
 import { limitsGroup } from './groups/limits.js';
 import { localClusterGroup } from './groups/local.js';
 import { nodeGroup } from './groups/node.js';
@@ -47,6 +47,7 @@ export const gatewayGroups = {
   metrics: metricsGroup('127.0.0.1:9450'),
   membership: membershipGroup,
   internal: resilienceGroup,
+  coalescing: coalescingGroup,
   limits: group({ title: 'Limits', settings: { messageBytes: limitsGroup.settings.messageBytes, batchItems: limitsGroup.settings.batchItems } }),
 };
 export type GatewayConfig = ConfigOf<typeof gatewayGroups>;

@@ -9,6 +9,8 @@ import { createLogger } from '@engram/telemetry';
 import { adminService } from './admin-service.js';
 import { EngineRouter } from './engine-router.js';
 import { memoryService } from './memory-service.js';
+import { RememberCoalescer } from './coalescer.js';
+import { shardMethod } from './codecs.js';
 import { thoughtService } from './thought-service.js';
 
 const config = configureOrExit(gatewayGroups, {
@@ -53,7 +55,16 @@ const server: NodeServer = new NodeServer({
     {
       name: 'engram.v1.MemoryService',
       definition: rawServiceDefinition(serviceDefinition(PUBLIC_PROTO_FILES, 'engram.v1.MemoryService')),
-      implementation: memoryService({ router, tenantOf: () => tenant, maxBatchItems: config.limits.batchItems, report }),
+      implementation: memoryService({
+        router,
+        coalescer: new RememberCoalescer(
+          { maxInFlight: config.coalescing.maxInFlight, maxBatch: Math.min(config.coalescing.maxBatch, config.limits.batchItems) },
+          { remember: shardMethod('Remember').path, rememberBatch: shardMethod('RememberBatch').path },
+        ),
+        tenantOf: () => tenant,
+        maxBatchItems: config.limits.batchItems,
+        report,
+      }),
     },
     {
       name: 'engram.v1.ThoughtService',

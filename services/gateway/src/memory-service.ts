@@ -1,6 +1,7 @@
 import type { ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { invalidArgument, readStringPath, unary, type BugReporter, type QueryRequest__Output, type QueryResponse, type RememberBatchResponse } from '@engram/protocol';
 import { splitBatch } from './batch-split.js';
+import type { RememberCoalescer } from './coalescer.js';
 import { memoryMethod, shardMethod } from './codecs.js';
 import { ROUTING } from './routing-fields.js';
 import { TenantQuery } from './scatter.js';
@@ -8,6 +9,7 @@ import { internalCall, type ShardRouter } from '@engram/cluster-client';
 
 export interface MemoryServiceOptions {
   router: ShardRouter;
+  coalescer: RememberCoalescer;
   /** The tenant of a call (from its credential; a fixed default until authentication lands). */
   tenantOf: (call: ServerUnaryCall<Buffer, Buffer>) => string;
   maxBatchItems: number;
@@ -44,7 +46,17 @@ export function memoryService(o: MemoryServiceOptions): UntypedServiceImplementa
   };
 
   return {
-    Remember: routed('Remember', ROUTING.rememberSubject, 'memory.subject', (b) => readStringPath(b, ROUTING.rememberId) !== ''),
+    Remember: unary(
+      'Remember',
+      async (bytes: Buffer, call: RawCall) => {
+        const tenant = o.tenantOf(call);
+        const subject = readStringPath(bytes, ROUTING.rememberSubject);
+        if (subject.trim() === '') throw invalidArgument('memory.subject', 'must not be empty');
+        const idempotent = readStringPath(bytes, ROUTING.rememberId) !== '';
+        return o.coalescer.remember(o.router.owner(tenant, subject), bytes, internalCall(call, tenant, idempotent));
+      },
+      o.report,
+    ),
     Recall: routed('Recall', ROUTING.recallSubject, 'subject', () => true),
     Forget: routed('Forget', ROUTING.forgetSubject, 'subject', () => true),
     ForgetSubject: routed('ForgetSubject', ROUTING.forgetSubjectSubject, 'subject', () => true),

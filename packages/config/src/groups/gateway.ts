@@ -63,3 +63,17 @@ export const resilienceGroup = group({
     ),
   },
 });
+
+/** Coalescing of concurrent requests bound for one shard (the gateway's group commit). */
+export const coalescingGroup = group({
+  title: 'Coalescing',
+  settings: {
+    maxInFlight: setting(
+      'ENGRAM_COALESCE_MAX_IN_FLIGHT',
+      '4',
+      'Remember calls in flight to one shard before further ones wait to go together as one internal RememberBatch (0 = never coalesce)',
+      int(0, 1024),
+    ),
+    maxBatch: setting('ENGRAM_COALESCE_MAX_BATCH', '128', 'Most Remember calls coalesced into one internal batch', int(1, 1000)),
+  },
+});
