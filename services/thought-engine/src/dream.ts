@@ -230,6 +230,18 @@ export function dreamSettings(engine: ThoughtEngine, req: DreamRequest__Output):
   };
 }
 
+/** A dream of one subject, counted in the dreams metric by trigger and outcome. */
+export async function countedDream(engine: ThoughtEngine, subject: string, settings: DreamSettings, call: InternalCall, trigger: 'request' | 'schedule'): Promise<SubjectDream> {
+  try {
+    const d = await dreamSubject(engine, subject, settings, call);
+    nodeMetrics().dream(trigger, d.skipped ? 'skipped' : 'dreamt');
+    return d;
+  } catch (err) {
+    nodeMetrics().dream(trigger, 'failed');
+    throw err;
+  }
+}
+
 /** Dream, on demand: one subject, or every subject of the tenant (going on past a subject that fails). */
 export async function dream(engine: ThoughtEngine, req: DreamRequest__Output, call: InternalCall, onError: (subject: string, err: unknown) => void): Promise<DreamReport> {
   const started = performance.now();
@@ -238,26 +250,15 @@ export async function dream(engine: ThoughtEngine, req: DreamRequest__Output, ca
   const failedSubjects: string[] = [];
   let subjects = 0;
   if (req.subject !== '') {
-    const subject = engine.subject(req.subject);
-    try {
-      const d = await dreamSubject(engine, subject, settings, call);
-      nodeMetrics().dream('request', d.skipped ? 'skipped' : 'dreamt');
-      addDream(total, d);
-    } catch (err) {
-      nodeMetrics().dream('request', 'failed');
-      throw err;
-    }
+    addDream(total, await countedDream(engine, engine.subject(req.subject), settings, call, 'request'));
     subjects = 1;
   } else {
     for await (const subject of tenantSubjects(engine, call)) {
       if (call.deadlineMs !== undefined && Date.now() >= call.deadlineMs) break;
       subjects += 1;
       try {
-        const d = await dreamSubject(engine, subject, settings, call);
-        nodeMetrics().dream('request', d.skipped ? 'skipped' : 'dreamt');
-        addDream(total, d);
+        addDream(total, await countedDream(engine, subject, settings, call, 'request'));
       } catch (err) {
-        nodeMetrics().dream('request', 'failed');
         failedSubjects.push(subject);
         onError(subject, err);
       }

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Ring, type Member } from '@engram/ring';
-import { nodeMetrics, type Logger } from '@engram/telemetry';
-import { dreamSubject, tenantSubjects, type DreamSettings } from './dream.js';
+import type { Logger } from '@engram/telemetry';
+import { countedDream, tenantSubjects, type DreamSettings } from './dream.js';
 import type { ThoughtEngine } from './engine.js';
 
 /**
@@ -52,12 +52,10 @@ export class DreamScheduler {
         if (!this.owns(subject)) continue;
         const started = performance.now();
         try {
-          const d = await dreamSubject(this.engine, subject, { ...this.settings(), minNew: this.engine.config.dream.minNew }, call);
-          nodeMetrics().dream('schedule', d.skipped ? 'skipped' : 'dreamt');
+          const d = await countedDream(this.engine, subject, { ...this.settings(), minNew: this.engine.config.dream.minNew }, call, 'schedule');
           if (!d.skipped) this.dreams += 1;
           if (!d.skipped || d.promoted || d.expired) this.logger.info({ subject, ...d, insightIds: undefined, promotedIds: undefined }, 'dreamt');
         } catch (err) {
-          nodeMetrics().dream('schedule', 'failed');
           this.logger.warn({ err, subject }, 'scheduled dream failed');
         }
         const spent = performance.now() - started;
