@@ -14,7 +14,7 @@ function sample(text: string, name: string, labels: Record<string, string>): num
   return total;
 }
 
-describe('coalescing concurrent Remember calls into internal batches', () => {
+describe('coalescing concurrent Remember and Recall calls into internal batches', () => {
   let cluster: TestCluster;
   let client: AsyncClient;
 
@@ -59,9 +59,25 @@ describe('coalescing concurrent Remember calls into internal batches', () => {
     expect([a.deduplicated, b.deduplicated].sort()).toEqual([false, true]);
     expect(a.id).toBe(b.id);
 
-    // And the gateway did coalesce: it called RememberBatch on the shards for them.
+    // Concurrent recalls: each caller gets its own memory, or NOT_FOUND for an id that does not exist.
+    const recalls = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        client.call('Recall', { subject: `co-${i % 7}`, id: i % 40 === 5 ? `missing-${i}` : `co-${i}` }).then(
+          (res) => ({ i, content: res.memory.content as string, code: 0 }),
+          (err) => ({ i, content: '', code: err.code as number }),
+        ),
+      ),
+    );
+    for (const r of recalls) {
+      if (r.i % 40 === 5) expect(r.code, `recall ${r.i}`).toBe(5);
+      else if (r.i % 50 === 13) expect(r.code, `recall ${r.i}`).toBe(5); // its Remember was refused
+      else expect(r.content, `recall ${r.i}`).toBe(`coalesced memory ${r.i}`);
+    }
+
+    // And the gateway did coalesce: it called RememberBatch and RecallBatch on the shards for them.
     const metrics = await (await fetch(`http://${cluster.gateway.metricsAddress}/metrics`)).text();
     expect(sample(metrics, 'engram_rpc_client_duration_seconds_count', { rpc_method: 'RememberBatch' })).toBeGreaterThan(0);
+    expect(sample(metrics, 'engram_rpc_client_duration_seconds_count', { rpc_method: 'RecallBatch' })).toBeGreaterThan(0);
     expect(sample(metrics, 'engram_rpc_server_duration_seconds_count', { rpc_method: 'Remember', grpc_code: 'OK' })).toBeGreaterThanOrEqual(294);
   });
 });

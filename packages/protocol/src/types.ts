@@ -80,3 +80,5 @@ export type { ListSubjectsResponse, ListSubjectsResponse__Output } from './gener
 export type { WeightRecord, WeightRecord__Output } from './generated/engram/storage/v1/WeightRecord.js';
 export type { EngineStatsResponse, EngineStatsResponse__Output } from './generated/engram/engine/v1/EngineStatsResponse.js';
 export type { LoadFigures, LoadFigures__Output } from './generated/engram/v1/LoadFigures.js';
+export type { RecallBatchRequest__Output } from './generated/engram/shard/v1/RecallBatchRequest.js';
+export type { RecallBatchResponse } from './generated/engram/shard/v1/RecallBatchResponse.js';

@@ -1,6 +1,6 @@
 import { context, type Context } from '@opentelemetry/api';
 import type { InternalCall, NodeClient } from '@engram/cluster-client';
-import { EngramError, readVarint, scanFields, WIRE_LEN, WIRE_VARINT } from '@engram/protocol';
+import { encodeVarint, EngramError, readVarint, scanFields, WIRE_LEN, WIRE_VARINT } from '@engram/protocol';
 import { status } from '@grpc/grpc-js';
 
 export interface CoalescerOptions {
@@ -35,10 +35,11 @@ function isSingleMemory(bytes: Buffer): boolean {
 }
 
 /**
- * Splits a RememberBatchResponse into each item's RememberResponse bytes (forwarded untouched) or its error.
- * RememberBatchResult: index = 1, ok = 2 (RememberResponse), error = 3 (ItemError: code = 1, message = 2).
+ * Splits a batch response into each item's response bytes (forwarded untouched) or its error. Both batch results
+ * (RememberBatchResult, RecallBatchResult) are: index = 1, ok = 2 (the single call's response), error = 3
+ * (ItemError: code = 1, message = 2).
  */
-export function splitBatchResponse(bytes: Buffer, items: number): (Buffer | EngramError)[] {
+export function splitBatchResponse(bytes: Buffer, items: number, fieldName: (message: string) => string = (m) => m): (Buffer | EngramError)[] {
   const out: (Buffer | EngramError | undefined)[] = new Array(items);
   scanFields(bytes, (field, wireType, start, end) => {
     if (field !== 1 || wireType !== WIRE_LEN) return;
@@ -61,8 +62,7 @@ export function splitBatchResponse(bytes: Buffer, items: number): (Buffer | Engr
             s,
             e,
           );
-          // The shard names the field as a batch item's; the caller sent a single Remember.
-          result = new EngramError(code, message.replace(/^memories\[\d+\]\./, 'memory.'));
+          result = new EngramError(code, fieldName(message));
         }
       },
       start,
@@ -74,26 +74,60 @@ export function splitBatchResponse(bytes: Buffer, items: number): (Buffer | Engr
   return Array.from(out, (r) => r ?? new EngramError(status.INTERNAL, 'batch result missing'));
 }
 
+/** How one method is coalesced into its batch method. */
+export interface CoalescedMethod {
+  single: string;
+  batch: string;
+  /** Whether a request can go in a batch (otherwise it goes alone). */
+  admits(bytes: Buffer): boolean;
+  /** The request as an item of the batch request (field 1, repeated). */
+  item(bytes: Buffer): Buffer;
+  /** An item error's message as the single call would have said it. */
+  fieldName(message: string): string;
+}
+
+/** Remember → RememberBatch: a RememberRequest's bytes already are an item (both field 1 of type MemoryInput). */
+export const rememberMethod = (single: string, batch: string): CoalescedMethod => ({
+  single,
+  batch,
+  admits: isSingleMemory,
+  item: (bytes) => bytes,
+  // The shard names the field as a batch item's; the caller sent a single Remember.
+  fieldName: (message) => message.replace(/^memories\[\d+\]\./, 'memory.'),
+});
+
+/** Recall → RecallBatch: each RecallRequest becomes field 1 of the batch request. */
+export const recallMethod = (single: string, batch: string): CoalescedMethod => ({
+  single,
+  batch,
+  admits: () => true,
+  item: (bytes) => {
+    const prefix: number[] = [0x0a];
+    encodeVarint(bytes.length, prefix);
+    return Buffer.concat([Buffer.from(prefix), bytes]);
+  },
+  fieldName: (message) => message,
+});
+
 /**
- * Coalesces concurrent Remember calls bound for the same shard (and tenant) into one internal RememberBatch, as
- * group commit does for LevelDB: while maxInFlight internal calls to a shard are out, new requests wait, and each
- * time one comes back the waiting requests go together. A RememberRequest's bytes are a valid item of a
- * RememberBatchRequest (both are field 1 of type MemoryInput), so the batch is the concatenation of the requests
- * and each answer is the bytes of its result: nothing is decoded or re-encoded. At low load every request goes
- * alone, at once.
+ * Coalesces concurrent calls bound for the same shard (and tenant) into one internal batch call, as group commit
+ * does for LevelDB: while maxInFlight internal calls to a shard are out, new requests wait, and each time one comes
+ * back the waiting requests go together. Items are built from the request bytes without decoding them, and each
+ * answer is the bytes of its result: nothing is decoded or re-encoded. At low load every request goes alone, at
+ * once, as the single call it is.
  */
-export class RememberCoalescer {
+export class Coalescer {
   private readonly lanes = new Map<string, Lane>();
   batches = 0;
   coalesced = 0;
 
   constructor(
     private readonly options: CoalescerOptions,
-    private readonly paths: { remember: string; rememberBatch: string },
+    private readonly method: CoalescedMethod,
   ) {}
 
-  remember(shard: NodeClient, bytes: Buffer, call: InternalCall): Promise<Buffer> {
-    if (this.options.maxInFlight <= 0 || !isSingleMemory(bytes)) return shard.raw(this.paths.remember, bytes, call);
+  call(shard: NodeClient, bytes: Buffer, call: InternalCall): Promise<Buffer> {
+    if (this.options.maxInFlight <= 0 || !this.method.admits(bytes)) return shard.raw(this.method.single, bytes, call);
     const key = `${shard.member.id}\x00${call.tenant}`;
     let lane = this.lanes.get(key);
     if (!lane) {
@@ -102,7 +136,7 @@ export class RememberCoalescer {
     }
     if (lane.inFlight < this.options.maxInFlight && lane.queue.length === 0) {
       lane.inFlight += 1;
-      return shard.raw(this.paths.remember, bytes, call).finally(() => this.done(key, lane!, shard));
+      return shard.raw(this.method.single, bytes, call).finally(() => this.done(key, lane!, shard));
     }
     return new Promise<Buffer>((resolve, reject) => lane!.queue.push({ bytes, call, context: context.active(), resolve, reject }));
   }
@@ -126,15 +160,15 @@ export class RememberCoalescer {
       deadlineMs: deadlines.some((d) => d === undefined) ? undefined : Math.max(...(deadlines as number[])),
       idempotent: items.every((w) => w.call.idempotent),
     };
-    const request = items.length === 1 ? first.bytes : Buffer.concat(items.map((w) => w.bytes));
-    const path = items.length === 1 ? this.paths.remember : this.paths.rememberBatch;
+    const single = items.length === 1;
+    const request = single ? first.bytes : Buffer.concat(items.map((w) => this.method.item(w.bytes)));
     // The batch is part of the first request's trace.
     context
-      .with(first.context, () => shard.raw(path, request, call))
+      .with(first.context, () => shard.raw(single ? this.method.single : this.method.batch, request, call))
       .then(
         (response) => {
-          if (items.length === 1) return first.resolve(response);
-          const results = splitBatchResponse(response, items.length);
+          if (single) return first.resolve(response);
+          const results = splitBatchResponse(response, items.length, this.method.fieldName);
           items.forEach((w, i) => {
             const r = results[i]!;
             if (r instanceof EngramError) w.reject(r);

@@ -9,7 +9,7 @@ import { createLogger } from '@engram/telemetry';
 import { adminService } from './admin-service.js';
 import { EngineRouter } from './engine-router.js';
 import { memoryService } from './memory-service.js';
-import { RememberCoalescer } from './coalescer.js';
+import { Coalescer, recallMethod, rememberMethod } from './coalescer.js';
 import { shardMethod } from './codecs.js';
 import { thoughtService } from './thought-service.js';
 
@@ -42,6 +42,7 @@ const enginePool = new NodePool({
 const engines = new EngineRouter(new StaticMembership(config.membership.engines), config.membership.vnodes, enginePool);
 const router = new ShardRouter(new StaticMembership(config.membership.shards), config.membership.vnodes, pool);
 const tenant = config.membership.defaultTenant;
+const coalescing = { maxInFlight: config.coalescing.maxInFlight, maxBatch: Math.min(config.coalescing.maxBatch, config.limits.batchItems) };
 observability.metrics.observe({
   ringMembers: () => router.members().length,
   ringShares: () => router.ring.shares(),
@@ -57,10 +58,10 @@ const server: NodeServer = new NodeServer({
       definition: rawServiceDefinition(serviceDefinition(PUBLIC_PROTO_FILES, 'engram.v1.MemoryService')),
       implementation: memoryService({
         router,
-        coalescer: new RememberCoalescer(
-          { maxInFlight: config.coalescing.maxInFlight, maxBatch: Math.min(config.coalescing.maxBatch, config.limits.batchItems) },
-          { remember: shardMethod('Remember').path, rememberBatch: shardMethod('RememberBatch').path },
-        ),
+        coalesce: {
+          remember: new Coalescer(coalescing, rememberMethod(shardMethod('Remember').path, shardMethod('RememberBatch').path)),
+          recall: new Coalescer(coalescing, recallMethod(shardMethod('Recall').path, shardMethod('RecallBatch').path)),
+        },
         tenantOf: () => tenant,
         maxBatchItems: config.limits.batchItems,
         report,

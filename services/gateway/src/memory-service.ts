@@ -1,7 +1,7 @@
 import type { ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { invalidArgument, readStringPath, unary, type BugReporter, type QueryRequest__Output, type QueryResponse, type RememberBatchResponse } from '@engram/protocol';
 import { splitBatch } from './batch-split.js';
-import type { RememberCoalescer } from './coalescer.js';
+import type { Coalescer } from './coalescer.js';
 import { memoryMethod, shardMethod } from './codecs.js';
 import { ROUTING } from './routing-fields.js';
 import { TenantQuery } from './scatter.js';
@@ -9,7 +9,8 @@ import { internalCall, type ShardRouter } from '@engram/cluster-client';
 
 export interface MemoryServiceOptions {
   router: ShardRouter;
-  coalescer: RememberCoalescer;
+  /** Coalescers of Remember and Recall calls (concurrent calls to one shard go as one internal batch). */
+  coalesce: { remember: Coalescer; recall: Coalescer };
   /** The tenant of a call (from its credential; a fixed default until authentication lands). */
   tenantOf: (call: ServerUnaryCall<Buffer, Buffer>) => string;
   maxBatchItems: number;
@@ -53,11 +54,20 @@ export function memoryService(o: MemoryServiceOptions): UntypedServiceImplementa
         const subject = readStringPath(bytes, ROUTING.rememberSubject);
         if (subject.trim() === '') throw invalidArgument('memory.subject', 'must not be empty');
         const idempotent = readStringPath(bytes, ROUTING.rememberId) !== '';
-        return o.coalescer.remember(o.router.owner(tenant, subject), bytes, internalCall(call, tenant, idempotent));
+        return o.coalesce.remember.call(o.router.owner(tenant, subject), bytes, internalCall(call, tenant, idempotent));
       },
       o.report,
     ),
-    Recall: routed('Recall', ROUTING.recallSubject, 'subject', () => true),
+    Recall: unary(
+      'Recall',
+      async (bytes: Buffer, call: RawCall) => {
+        const tenant = o.tenantOf(call);
+        const subject = readStringPath(bytes, ROUTING.recallSubject);
+        if (subject.trim() === '') throw invalidArgument('subject', 'must not be empty');
+        return o.coalesce.recall.call(o.router.owner(tenant, subject), bytes, internalCall(call, tenant, true));
+      },
+      o.report,
+    ),
     Forget: routed('Forget', ROUTING.forgetSubject, 'subject', () => true),
     ForgetSubject: routed('ForgetSubject', ROUTING.forgetSubjectSubject, 'subject', () => true),
     RememberBatch: unary(

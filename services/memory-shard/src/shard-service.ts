@@ -9,6 +9,9 @@ import {
   type ForgetSubjectRequest__Output,
   type QueryRequest__Output,
   type RecallRequest__Output,
+  type RecallBatchRequest__Output,
+  type RecallBatchResponse,
+  isEngramError,
   type ReinforceRequest__Output,
   type RememberBatchRequest__Output,
   type RememberRequest__Output,
@@ -41,6 +44,22 @@ export function shardService(engine: MemoryEngine, logger: Logger): UntypedServi
         return { code: 2, message: `internal error (reference ${reference})` };
       }), report),
     Recall: unary('Recall', (req: RecallRequest__Output, call) => engine.recall(tenantOf(call), req.subject, req.id, !req.skipReinforce), report),
+    RecallBatch: unary('RecallBatch', async (req: RecallBatchRequest__Output, call): Promise<RecallBatchResponse> => {
+      const tenant = tenantOf(call);
+      const results = await Promise.all(
+        req.requests.map(async (r, index) => {
+          try {
+            return { index, ok: await engine.recall(tenant, r.subject, r.id, !r.skipReinforce) };
+          } catch (err) {
+            if (isEngramError(err)) return { index, error: { code: err.code, message: err.message } };
+            const reference = crypto.randomUUID();
+            report(err, reference, 'RecallBatch');
+            return { index, error: { code: 2, message: `internal error (reference ${reference})` } };
+          }
+        }),
+      );
+      return { results };
+    }, report),
     Query: unary('Query', (req: QueryRequest__Output, call) => engine.query(tenantOf(call), req), report),
     ScatterQuery: unary('ScatterQuery', (req: ScatterQueryRequest__Output, call) => engine.scatter(tenantOf(call), req), report),
     Reinforce: unary('Reinforce', async (req: ReinforceRequest__Output, call) => ({

@@ -71,9 +71,9 @@ export const coalescingGroup = group({
     maxInFlight: setting(
       'ENGRAM_COALESCE_MAX_IN_FLIGHT',
       '4',
-      'Remember calls in flight to one shard before further ones wait to go together as one internal RememberBatch (0 = never coalesce)',
+      'Remember (or Recall) calls in flight to one shard before further ones wait to go together as one internal RememberBatch (RecallBatch); 0 = never coalesce',
       int(0, 1024),
     ),
-    maxBatch: setting('ENGRAM_COALESCE_MAX_BATCH', '128', 'Most Remember calls coalesced into one internal batch', int(1, 1000)),
+    maxBatch: setting('ENGRAM_COALESCE_MAX_BATCH', '128', 'Most calls coalesced into one internal batch', int(1, 1000)),
   },
 });
