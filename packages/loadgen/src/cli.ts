@@ -13,7 +13,7 @@ export const EXIT_USAGE = 2;
 
 const FORMATS = ['summary', 'json', 'pretty', 'markdown'] as const;
 
-function parser<T>(parse: (value: string, field: string) => T, field: string): (value: string) => T {
+export function parser<T>(parse: (value: string, field: string) => T, field: string): (value: string) => T {
   return (value) => {
     try {
       return parse(value, field);
@@ -23,21 +23,35 @@ function parser<T>(parse: (value: string, field: string) => T, field: string): (
   };
 }
 
-const int = (min: number) => parser((v, f) => {
+export const int = (min: number) => parser((v, f) => {
   const n = parseNumber(v, f, min);
   if (!Number.isInteger(n)) throw new ConfigError(`${f}: expected an integer`);
   return n;
 }, 'value');
 const json = parser((v) => JSON.parse(v) as unknown, 'JSON');
-const duration = parser(parseDurationMs, 'duration');
+export const duration = parser(parseDurationMs, 'duration');
 const list = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), ...value.split(',').filter(Boolean)];
 
 export function buildCommand(): Command {
-  return new Command('loadgen')
+  const command = new Command('loadgen')
     .description(
       "A gRPC load generator for unary calls that drives HTTP/2 directly: ghz's flags, config files and JSON report, the seed's LoadTestConfig as success criteria. Exit code 1 when a criterion fails.",
     )
-    .argument('[host]', 'server address host:port (or "host" in the config)')
+    .argument('[host]', 'server address host:port (or "host" in the config)');
+  return addRunOptions(command)
+    .addOption(new Option('-O, --format <format>', 'report format; default summary').choices(FORMATS))
+    .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .option('--json', 'the JSON report on stdout, no progress line (= -O json --quiet)')
+    .option('--markdown <file>', 'also write a Markdown summary to this file')
+    .option('-q, --quiet', 'no progress line')
+    .addHelpText('after', '\nScenarios (baseline, load, stress, endurance, suite): loadgen scenario --help')
+    .exitOverride()
+    .showHelpAfterError('(add --help for usage)');
+}
+
+/** The options of a run (the load, the call, the criteria, the watched targets), shared with `scenario`. */
+export function addRunOptions(command: Command): Command {
+  return command
     .option('--config <file>', 'a ghz config file (JSON or YAML); flags override it')
     .option('--call <method>', 'the method: package.Service/Method (engram.v1.* need no --proto)')
     .option('-d, --data <json>', 'call data as protobuf JSON; strings may hold ghz templates ({{.RequestNumber}}, {{randomString 8}}, {{randomInt 1 100}}, ...)', json)
@@ -72,17 +86,10 @@ export function buildCommand(): Command {
     .option('--max-cpu <cores>', 'fail when the generator or a watched target uses more CPU cores on average (MaxCPUUsage)', parser((v, f) => parseNumber(v, f), 'cores'))
     .option('--max-error-rate <fraction>', 'fail when more than this share of calls fails; default 0', parser((v, f) => parseNumber(v, f), 'fraction'))
     .option('--target-pid <pids>', 'watch these processes (comma-separated, repeatable) for MaxMemoryUsage/MaxCPUUsage', list)
-    .option('--target-metrics <addresses>', 'watch processes through their Prometheus metrics (host:port, comma-separated, repeatable)', list)
-    .addOption(new Option('-O, --format <format>', 'report format; default summary').choices(FORMATS))
-    .option('-o, --output <file>', 'write the report to a file instead of stdout')
-    .option('--json', 'the JSON report on stdout, no progress line (= -O json --quiet)')
-    .option('--markdown <file>', 'also write a Markdown summary to this file')
-    .option('-q, --quiet', 'no progress line')
-    .exitOverride()
-    .showHelpAfterError('(add --help for usage)');
+    .option('--target-metrics <addresses>', 'watch processes through their Prometheus metrics (host:port, comma-separated, repeatable)', list);
 }
 
-interface Flags {
+export interface Flags {
   config?: string;
   call?: string;
   data?: unknown;
@@ -208,6 +215,10 @@ export interface CliIo {
  * the run met its criteria, 1 when it did not (or could not run), 2 for usage errors.
  */
 export async function runLoadgen(argv: readonly string[], io: Partial<CliIo> = {}): Promise<number> {
+  if (argv[0] === 'scenario') {
+    const { runScenarioCli } = await import('./scenario-cli.js');
+    return runScenarioCli(argv.slice(1), io);
+  }
   const stdout = io.stdout ?? process.stdout;
   const stderr = io.stderr ?? process.stderr;
   const command = buildCommand().configureOutput({

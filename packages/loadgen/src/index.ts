@@ -12,3 +12,7 @@ export { runSpec, type RunOutcome, type GeneratorUsage } from './runner.js';
 export type { RunSpec } from './spec.js';
 export { markdownSummary, textSummary } from './summary.js';
 export { DataTemplate, StringTemplate } from './template.js';
+export { runScenarios, scenarioDefaults, failedChecks, SCENARIOS, type ScenarioName, type ScenarioOptions, type ScenarioResult, type ScenarioRun } from './scenarios.js';
+export { drift, figuresOf, findKnee, judgeStep, linearFit, worstChecks, type Drift, type Knee, type RunFigures, type StepLimits } from './scenario-analysis.js';
+export { scenarioMarkdown } from './scenario-summary.js';
+export { runScenarioCli, buildScenarioCommand } from './scenario-cli.js';
