@@ -31,8 +31,11 @@ const queryCodec = memoryMethod<QueryRequest__Output, QueryResponse>('Query');
 export function memoryService(o: MemoryServiceOptions): UntypedServiceImplementation {
   const tenantWide = new TenantQuery(o.router);
 
-  /** A handler that routes by one subject field to the owner's method of the same name. */
-  const routed = (method: string, subjectPath: readonly number[], field: string, idempotent: (bytes: Buffer) => boolean) => {
+  /**
+   * A handler that routes by one subject field to the owner's method of the same name, directly or through a
+   * coalescer (concurrent calls to one shard then go as one internal batch).
+   */
+  const routed = (method: string, subjectPath: readonly number[], field: string, idempotent: (bytes: Buffer) => boolean, coalescer?: Coalescer) => {
     const shardPath = path(method);
     return unary(
       method,
@@ -40,34 +43,17 @@ export function memoryService(o: MemoryServiceOptions): UntypedServiceImplementa
         const tenant = o.tenantOf(call);
         const subject = readStringPath(bytes, subjectPath);
         if (subject.trim() === '') throw invalidArgument(field, 'must not be empty');
-        return o.router.owner(tenant, subject).raw(shardPath, bytes, internalCall(call, tenant, idempotent(bytes)));
+        const shard = o.router.owner(tenant, subject);
+        const internal = internalCall(call, tenant, idempotent(bytes));
+        return coalescer ? coalescer.call(shard, bytes, internal) : shard.raw(shardPath, bytes, internal);
       },
       o.report,
     );
   };
 
   return {
-    Remember: unary(
-      'Remember',
-      async (bytes: Buffer, call: RawCall) => {
-        const tenant = o.tenantOf(call);
-        const subject = readStringPath(bytes, ROUTING.rememberSubject);
-        if (subject.trim() === '') throw invalidArgument('memory.subject', 'must not be empty');
-        const idempotent = readStringPath(bytes, ROUTING.rememberId) !== '';
-        return o.coalesce.remember.call(o.router.owner(tenant, subject), bytes, internalCall(call, tenant, idempotent));
-      },
-      o.report,
-    ),
-    Recall: unary(
-      'Recall',
-      async (bytes: Buffer, call: RawCall) => {
-        const tenant = o.tenantOf(call);
-        const subject = readStringPath(bytes, ROUTING.recallSubject);
-        if (subject.trim() === '') throw invalidArgument('subject', 'must not be empty');
-        return o.coalesce.recall.call(o.router.owner(tenant, subject), bytes, internalCall(call, tenant, true));
-      },
-      o.report,
-    ),
+    Remember: routed('Remember', ROUTING.rememberSubject, 'memory.subject', (b) => readStringPath(b, ROUTING.rememberId) !== '', o.coalesce.remember),
+    Recall: routed('Recall', ROUTING.recallSubject, 'subject', () => true, o.coalesce.recall),
     Forget: routed('Forget', ROUTING.forgetSubject, 'subject', () => true),
     ForgetSubject: routed('ForgetSubject', ROUTING.forgetSubjectSubject, 'subject', () => true),
     RememberBatch: unary(
