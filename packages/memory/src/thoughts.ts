@@ -1,6 +1,7 @@
 import { baseLevelActivation, Layer, MAINTENANCE_PRIORITY, validateId, validateSubject } from '@engram/cognition';
 import { applyFeedback, effectiveLearningRate, initialWeight, promotionScore, shouldPromote, type WeightState } from '@engram/learning';
 import {
+  fromTimestamp,
   invalidArgument,
   layerNumber,
   LAYER_NAMES,
@@ -120,8 +121,8 @@ export class ThoughtStore {
       if (n === undefined || n === 0) throw invalidArgument(`layers[${i}]`, 'must be a layer');
       return n;
     }));
-    const from = req.occurred?.start ? Number(req.occurred.start.seconds) * 1000 + Math.floor(req.occurred.start.nanos / 1e6) : -Infinity;
-    const to = req.occurred?.end ? Number(req.occurred.end.seconds) * 1000 + Math.floor(req.occurred.end.nanos / 1e6) : Infinity;
+    const from = fromTimestamp(req.occurred?.start) ?? -Infinity;
+    const to = fromTimestamp(req.occurred?.end) ?? Infinity;
     await this.settled(tenant, subject);
     const now = this.ctx.clock.now();
     const prefix = subjectMemoryPrefix(tenant, subject);

@@ -1,5 +1,5 @@
 import type { EngineConfig } from '@engram/config';
-import { invalidArgument, layerNumber, LAYER_NAMES, type IndexingStrategy, type ItemSource, type Layer, type PatternConfig__Output, type TimeRange } from '@engram/protocol';
+import { fromDuration, invalidArgument, layerNumber, LAYER_NAMES, type IndexingStrategy, type ItemSource, type Layer, type PatternConfig__Output, type TimeRange } from '@engram/protocol';
 
 export type Strategy = 'prefixspan' | 'ngram' | 'fpgrowth';
 
@@ -34,10 +34,6 @@ export const DEFAULT_LAYERS: Layer[] = ['LAYER_SENSORY', 'LAYER_EMOTION', 'LAYER
 
 const MAX_LENGTH = 64;
 const MAX_GAP = 1000;
-
-function ms(d: { seconds: number | string; nanos: number } | null): number | undefined {
-  return d ? Number(d.seconds) * 1000 + Math.floor(d.nanos / 1e6) : undefined;
-}
 
 /**
  * Resolves a request's PatternConfig against the engine's defaults. Errors name the field under `prefix`
@@ -89,7 +85,7 @@ export function resolveMiningConfig(c: PatternConfig__Output | null, defaults: E
       throw invalidArgument(f('indexing_strategy'), 'must be PREFIXSPAN, NGRAM or FPGROWTH');
   }
 
-  const episodeGapMs = ms(c?.episodeGap ?? null) ?? defaults.episodeGap;
+  const episodeGapMs = fromDuration(c?.episodeGap) ?? defaults.episodeGap;
   if (!(episodeGapMs > 0)) throw invalidArgument(f('episode_gap'), 'must be positive');
 
   let itemSource = SOURCES[defaults.itemSource]!;

@@ -11,7 +11,7 @@ import {
   type Sequence,
   type SequentialPattern,
 } from '@engram/patterns';
-import { EngramError, resourceExhausted, statusName, type ItemSource, type Pattern } from '@engram/protocol';
+import { EngramError, resourceExhausted, statusName, toTimestamp, type ItemSource, type Pattern } from '@engram/protocol';
 import { nodeMetrics } from '@engram/telemetry';
 import { strategyName, type MiningConfig, type Strategy } from './config.js';
 import type { MiningPool } from './pool.js';
@@ -229,7 +229,7 @@ export function describePatterns(
       itemSource: cfg.itemSource as ItemSource,
       weight: 1,
       evidenceIds: evidenceOf(p, cfg, db, options.evidence),
-      detectedAt: { seconds: Math.floor(options.nowMs / 1000), nanos: (options.nowMs % 1000) * 1e6 },
+      detectedAt: toTimestamp(options.nowMs),
       ...(cfg.maxGap === undefined || cfg.strategy === 'fpgrowth' ? {} : { maxGap: cfg.maxGap }),
     } satisfies Pattern;
   });
