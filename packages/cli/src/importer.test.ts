@@ -3,7 +3,9 @@ import type { MemoryInput, RememberBatchResponse__Output } from '@engram/protoco
 import { importLines, type Batcher } from './importer.js';
 
 const INVALID_ARGUMENT = 3;
+const RESOURCE_EXHAUSTED = 8;
 const UNAVAILABLE = 14;
+const quickBackoff = { initialDelayMs: 1, maxDelayMs: 2, maxAttempts: 3 };
 
 async function* linesOf(lines: readonly string[]): AsyncGenerator<string> {
   yield* lines;
@@ -19,7 +21,8 @@ class FakeGateway implements Batcher {
   batches: number[] = [];
   inFlight = 0;
   maxInFlight = 0;
-  constructor(private readonly failCall?: (call: number) => boolean) {}
+  /** failCall(n) → the status code (and details) with which call n fails as a whole, or undefined. */
+  constructor(private readonly failCall?: (call: number) => { code: number; details: string } | undefined) {}
 
   async rememberBatch(memories: MemoryInput[]): Promise<RememberBatchResponse__Output> {
     const call = this.batches.length;
@@ -29,7 +32,8 @@ class FakeGateway implements Batcher {
     try {
       // Yield to the event loop so that other batches can be dispatched meanwhile.
       await new Promise((resolve) => setImmediate(resolve));
-      if (this.failCall?.(call)) throw Object.assign(new Error('14 UNAVAILABLE: down'), { code: UNAVAILABLE, details: 'down', metadata: {} });
+      const failure = this.failCall?.(call);
+      if (failure) throw Object.assign(new Error(`${failure.code} ${failure.details}`), { ...failure, metadata: {} });
       const results = memories.map((m, index) =>
         m.subject === ''
           ? { index, error: { code: INVALID_ARGUMENT, message: `memories[${index}].subject: must not be empty` }, outcome: 'error' as const }
@@ -88,7 +92,7 @@ describe('importLines', () => {
   });
 
   it('fails every item of a call that failed, with its status', async () => {
-    const gateway = new FakeGateway((call) => call === 1);
+    const gateway = new FakeGateway((call) => (call === 1 ? { code: UNAVAILABLE, details: 'down' } : undefined));
     const lines = Array.from({ length: 25 }, (_, i) => record(i));
     const summary = await importLines(linesOf(lines), gateway, { batchSize: 10, concurrency: 2, maxErrors: 100 });
     expect(summary).toMatchObject({ total: 25, succeeded: 15, failed: 10 });
@@ -101,5 +105,30 @@ describe('importLines', () => {
     const summary = await importLines(linesOf(lines), new FakeGateway(), { batchSize: 7, concurrency: 4, maxErrors: 20 });
     expect(summary.failed).toBe(500);
     expect(summary.errors.map((e) => e.line)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+  });
+
+  it('sends a batch again when the cluster refused it as busy, a bounded number of times', async () => {
+    const busy = { code: RESOURCE_EXHAUSTED, details: 'shard busy: a batch of 10 could not start within 1000 ms; retry with backoff' };
+    // Calls 1 and 2 (the second batch and its first retry) are refused as busy; the next retry goes through.
+    const gateway = new FakeGateway((call) => (call === 1 || call === 2 ? busy : undefined));
+    const lines = Array.from({ length: 20 }, (_, i) => record(i));
+    const summary = await importLines(linesOf(lines), gateway, { batchSize: 10, concurrency: 1, maxErrors: 100, busyBackoff: quickBackoff });
+    expect(summary).toMatchObject({ total: 20, succeeded: 20, failed: 0 });
+    expect(gateway.batches).toEqual([10, 10, 10, 10]);
+
+    // Always busy: the batch fails after maxAttempts retries, with the refusal as its status.
+    const always = new FakeGateway(() => busy);
+    const refused = await importLines(linesOf(lines.slice(0, 5)), always, { batchSize: 10, concurrency: 1, maxErrors: 100, busyBackoff: quickBackoff });
+    expect(refused).toMatchObject({ total: 5, succeeded: 0, failed: 5 });
+    expect(always.batches).toHaveLength(1 + quickBackoff.maxAttempts);
+    expect(refused.errors[0]).toMatchObject({ status: 'RESOURCE_EXHAUSTED' });
+  });
+
+  it('does not retry a limit the request broke (RESOURCE_EXHAUSTED that is not "busy")', async () => {
+    const gateway = new FakeGateway(() => ({ code: RESOURCE_EXHAUSTED, details: 'memories: a batch may hold at most 5 items, got 10' }));
+    const lines = Array.from({ length: 10 }, (_, i) => record(i));
+    const summary = await importLines(linesOf(lines), gateway, { batchSize: 10, concurrency: 1, maxErrors: 100, busyBackoff: quickBackoff });
+    expect(summary).toMatchObject({ succeeded: 0, failed: 10 });
+    expect(gateway.batches).toHaveLength(1);
   });
 });

@@ -1,4 +1,5 @@
-import { statusName, type MemoryInput, type RememberBatchResponse__Output } from '@engram/protocol';
+import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
+import { isBusy, statusName, type MemoryInput, type RememberBatchResponse__Output } from '@engram/protocol';
 import { isServiceError, statusDetails } from './client.js';
 import { parseJsonLine } from './input.js';
 
@@ -34,7 +35,11 @@ export interface ImportOptions {
   /** How many line errors to keep, lowest line numbers first (the failed count is always exact). */
   maxErrors: number;
   onProgress?: (progress: ImportProgress) => void;
+  /** Backoff of a batch the cluster refused as busy (nothing of it was written), before retrying it. */
+  busyBackoff?: { initialDelayMs: number; maxDelayMs: number; maxAttempts: number };
 }
+
+const DEFAULT_BUSY_BACKOFF = { initialDelayMs: 100, maxDelayMs: 2000, maxAttempts: 8 };
 
 export interface ImportSummary {
   /** Items: every non-blank line. */
@@ -73,9 +78,16 @@ export async function importLines(lines: AsyncIterable<string>, client: Batcher,
   };
   const progress = () => o.onProgress?.({ read: s.total, done: s.succeeded + s.failed, succeeded: s.succeeded, failed: s.failed, seconds: seconds() });
 
+  // A busy cluster refuses a whole batch before writing any of it: pause and send it again, a bounded number of times.
+  const backoff = o.busyBackoff ?? DEFAULT_BUSY_BACKOFF;
+  const whenBusy = retry(
+    handleWhen((err) => isServiceError(err) && isBusy(err.code, statusDetails(err))),
+    { maxAttempts: backoff.maxAttempts, backoff: new ExponentialBackoff({ initialDelay: backoff.initialDelayMs, maxDelay: backoff.maxDelayMs }) },
+  );
+
   const send = async (items: Item[]): Promise<void> => {
     try {
-      const res = await client.rememberBatch(items.map((i) => i.input));
+      const res = await whenBusy.execute(() => client.rememberBatch(items.map((i) => i.input)));
       const answered = new Set<number>();
       for (const r of res.results) {
         const item = items[r.index];

@@ -42,6 +42,8 @@ export function internalChannelOptions(maxMessageBytes: number): ChannelOptions 
     'grpc.max_receive_message_length': maxMessageBytes,
     'grpc.max_send_message_length': maxMessageBytes,
     'grpc.enable_retries': 0,
+    // Wide receive window for answers (a page of Query results), as the servers give their peers (see NodeServer).
+    'grpc-node.flow_control_window': 16 * 2 ** 20,
   };
 }
 

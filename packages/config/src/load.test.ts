@@ -45,7 +45,7 @@ describe('loadConfig defaults', () => {
     expect(c.storage.sync).toBe(true);
     expect(c.storage.dataDir).toBe('');
     expect(c.cache.maxBytes).toBe(64 * 2 ** 20);
-    expect(c.batching).toEqual({ maxWrites: 512, maxBytes: 8 * 2 ** 20, maxDelay: 0, maxPending: 20_000 });
+    expect(c.batching).toEqual({ maxWrites: 512, maxBytes: 8 * 2 ** 20, maxDelay: 0, maxPending: 20_000, maxInFlight: 2048, maxQueueWait: 1000 });
     expect(c.retention.sensory).toBe(24 * 3_600_000);
     expect(c.retention.logic).toBe(7 * 86_400_000);
     expect(c.retention.eternal).toBe(Infinity);

@@ -22,6 +22,7 @@ import {
 import type { Gauges } from '@engram/telemetry';
 import { HybridLogicalClock, levelOptions, ManualClock, memoryKey, Store, type BatchStats, type Clock } from '@engram/storage';
 import type { Logger } from '@engram/telemetry';
+import { WriteAdmission } from './admission.js';
 import { CompactionScheduler } from './compaction.js';
 import type { ShardContext } from './context.js';
 import { CounterBook, type WriteMeta } from './counters.js';
@@ -58,6 +59,7 @@ export class MemoryEngine {
   readonly thoughts: ThoughtStore;
 
   private diskBytes = 0;
+  private readonly admission: WriteAdmission;
   private diskBytesAt = 0;
 
   private constructor(
@@ -70,6 +72,7 @@ export class MemoryEngine {
     private readonly compaction: CompactionScheduler,
   ) {
     this.thoughts = new ThoughtStore(ctx, () => reinforcement.flush());
+    this.admission = new WriteAdmission({ maxInFlight: ctx.config.batching.maxInFlight, maxWaitMs: ctx.config.batching.maxQueueWait });
   }
 
   static async open(options: EngineOptions): Promise<MemoryEngine> {
@@ -121,11 +124,19 @@ export class MemoryEngine {
   }
 
   remember(tenant: string, input: MemoryInput__Output): Promise<RememberResponse> {
-    return this.writer.remember(tenant, input);
+    return this.admission.run(1, () => this.writer.remember(tenant, input));
   }
 
   rememberBatch(tenant: string, inputs: readonly MemoryInput__Output[], onBug: (err: unknown) => ItemError): Promise<RememberBatchResponse> {
-    return this.writer.rememberBatch(tenant, inputs, onBug);
+    const { batchItems } = this.ctx.config.limits;
+    // Too large a batch is refused before it waits for anything.
+    if (inputs.length > batchItems) return this.writer.rememberBatch(tenant, inputs, onBug);
+    return this.admission.run(inputs.length, () => this.writer.rememberBatch(tenant, inputs, onBug));
+  }
+
+  /** The write path's admission: memories being written, waiting, and writes refused as busy. */
+  admissionStats(): { inFlight: number; waiting: number; refused: number } {
+    return this.admission.stats();
   }
 
   async recall(tenant: string, subject: string, id: string, reinforce: boolean): Promise<RecallResponse> {

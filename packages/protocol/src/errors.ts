@@ -22,6 +22,12 @@ export const notFound = (message: string) => new EngramError(status.NOT_FOUND, m
 export const alreadyExists = (message: string) => new EngramError(status.ALREADY_EXISTS, message);
 export const failedPrecondition = (message: string) => new EngramError(status.FAILED_PRECONDITION, message);
 export const resourceExhausted = (message: string) => new EngramError(status.RESOURCE_EXHAUSTED, message);
+/** Ends the message of a refusal that a client should retry after a pause (nothing was done). */
+export const BUSY_HINT = 'retry with backoff';
+/** RESOURCE_EXHAUSTED for a node too busy to start the work now: nothing was done, and a retry later may succeed. */
+export const busy = (message: string) => resourceExhausted(`${message}; ${BUSY_HINT}`);
+/** Whether a status and its message say "busy, retry later" (see busy()), as opposed to a limit the request broke. */
+export const isBusy = (code: number, message: string) => code === status.RESOURCE_EXHAUSTED && message.endsWith(BUSY_HINT);
 /** What a thought engine says when its worker pool cannot take a task: another engine may. */
 export const SATURATED_MESSAGE = 'the thought engine\'s worker pool is saturated';
 export const unavailable = (message: string, cause?: unknown) =>

@@ -1,3 +1,5 @@
+import type { EventEmitter } from 'node:events';
+import type { ServerHttp2Session } from 'node:http2';
 import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import { PROTO_ROOT } from '@engram/protocol';
@@ -67,6 +69,7 @@ export class NodeServer {
     this.port = await new Promise<number>((resolve, reject) =>
       this.server.bindAsync(this.options.listen, ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
     );
+    widenFlowControlWindows(this.server, this.options.logger);
     this.setServing(true);
     const host = this.options.listen.slice(0, this.options.listen.lastIndexOf(':'));
     this.options.logger.info({ address: `${host}:${this.port}`, port: this.port, services: this.names, ...this.options.announce }, 'listening');
@@ -90,6 +93,37 @@ export class NodeServer {
         clearTimeout(force);
         resolve();
       });
+    });
+  }
+}
+
+/**
+ * HTTP/2 connection-level window every peer gets from this server. Node's default is 64 KiB, and it reopens only as
+ * the event loop reads: a busy node then receives at most 64 KiB per loop turn on a connection. A gateway multiplexes
+ * all its calls to a shard on one connection, so under load requests queued in the pipe for seconds before the
+ * shard saw them (its own queue and deadline never knew). With a wide window they arrive, and the node's admission
+ * control decides.
+ */
+export const CONNECTION_WINDOW_BYTES = 16 * 2 ** 20;
+
+/**
+ * grpc-js has no server option for the connection window (only clients have grpc-node.flow_control_window), so each
+ * new session is widened as it opens, through the http2 servers grpc-js keeps. Without them (a grpc-js change), the
+ * node still works with the default window, and says so once.
+ */
+function widenFlowControlWindows(server: Server, logger: NodeServerOptions['logger']): void {
+  const servers = (server as unknown as { http2Servers?: Map<EventEmitter, unknown> }).http2Servers;
+  if (!(servers instanceof Map) || servers.size === 0) {
+    logger.warn('cannot widen HTTP/2 flow-control windows (grpc-js internals changed): using the 64 KiB default');
+    return;
+  }
+  for (const http2Server of servers.keys()) {
+    http2Server.on('session', (session: ServerHttp2Session) => {
+      try {
+        session.setLocalWindowSize(CONNECTION_WINDOW_BYTES);
+      } catch (err) {
+        logger.warn({ err }, 'cannot widen an HTTP/2 session window');
+      }
     });
   }
 }

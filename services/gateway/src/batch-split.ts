@@ -18,7 +18,8 @@ interface Item {
 /**
  * RememberBatch across shards: items are read from the wire, grouped by the shard that owns their subject and
  * forwarded as sub-batches of their original bytes; the per-item results come back in request order. A shard
- * that fails fails only its items.
+ * that fails fails only its items; when every shard failed its whole sub-batch for the same reason, the call fails
+ * with that status.
  */
 export async function splitBatch(
   router: ShardRouter,
@@ -52,6 +53,7 @@ export async function splitBatch(
     if (group) group.items.push(item);
     else groups.set(client.member.id, { client, items: [item] });
   }
+  const wholeFailures: EngramError[] = [];
   await Promise.all(
     [...groups.values()].map(async ({ client, items: group }) => {
       try {
@@ -67,11 +69,17 @@ export async function splitBatch(
           results[item.index] = { ...r, index: item.index, error: r.error ? renumber(r.error, r.index, item.index) : undefined };
         }
       } catch (err) {
-        const error: ItemError = err instanceof EngramError ? { code: err.code, message: err.message } : { code: status.UNKNOWN, message: String(err) };
+        const e = err instanceof EngramError ? err : new EngramError(status.UNKNOWN, String(err), { cause: err });
+        wholeFailures.push(e);
+        const error: ItemError = { code: e.code, message: e.message };
         for (const item of group) results[item.index] = { index: item.index, error };
       }
     }),
   );
+  // When every shard involved refused or failed the whole sub-batch for one reason (busy, down), nothing was
+  // written and the cause is the call's: say so with its status rather than as an OK full of failed items.
+  const first = wholeFailures[0];
+  if (first && wholeFailures.length === groups.size && wholeFailures.every((e) => e.code === first.code)) throw first;
   const failed = results.filter((r) => r.error).length;
   return { results, succeeded: results.length - failed, failed };
 }

@@ -19,5 +19,17 @@ export const batchingGroup = group({
       'Writes that may wait for a batch; beyond this a write is refused with RESOURCE_EXHAUSTED',
       int(1, 10_000_000),
     ),
+    maxInFlight: setting(
+      'ENGRAM_WRITE_MAX_IN_FLIGHT',
+      '2048',
+      'Memories a shard writes at once (Remember and RememberBatch items, from arrival to commit); later writes wait in arrival order',
+      int(1, 1_000_000),
+    ),
+    maxQueueWait: setting(
+      'ENGRAM_WRITE_MAX_QUEUE_WAIT',
+      '1s',
+      'Longest a write waits to start on a busy shard before it is refused with RESOURCE_EXHAUSTED (0 = refuse at once)',
+      duration(0, 60_000),
+    ),
   },
 });
