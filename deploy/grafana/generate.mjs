@@ -184,6 +184,10 @@ function shards() {
         ts('Batches per second', 'ops', [[sumRate('instance', `${METRICS.storageBatchDuration}_count`, f), '{{instance}}']]),
         ts('Batch bytes written', 'Bps', [[sumRate('instance', METRICS.storageBatchBytes, f), '{{instance}}']]),
         ts('Pending writes', 'short', [[sel(METRICS.storagePendingWrites, f), '{{instance}}']]),
+        ts('Write admission (memories) and busy refusals per second', 'short', [
+          [`sum by (instance, state) (${sel(METRICS.writeAdmission, f)})`, '{{instance}} {{state}}'],
+          [sumRate('instance', METRICS.writeRefused, f), '{{instance}} refused/s'],
+        ]),
         ts('Store size on disk', 'bytes', [[sel(METRICS.storageDiskBytes, f), '{{instance}}']]),
         ts('Compactions and expiries per minute', 'short', [
           [`increase(${sel(METRICS.storageCompactions, f)}[${W}])`, '{{instance}} compactions'],

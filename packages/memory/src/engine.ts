@@ -246,6 +246,7 @@ export class MemoryEngine {
       memoriesByLayer: () => [...this.totals().layers].filter(([layer]) => layer > 0).map(([layer, n]) => [LAYER_NAMES[layer] ?? String(layer), n] as [string, number]),
       subjects: () => this.totals().subjects,
       pendingWrites: () => this.ctx.store.writer.pending,
+      writeAdmission: () => this.admission.stats(),
       diskBytes: () => {
         // Reading the directory is I/O: refresh in the background at most every few seconds.
         if (Date.now() - this.diskBytesAt > 5000) {

@@ -17,6 +17,8 @@ export const METRICS = {
   storageBatchWrites: 'engram_storage_batch_writes',
   storageBatchBytes: 'engram_storage_batch_bytes_total',
   storagePendingWrites: 'engram_storage_pending_writes',
+  writeAdmission: 'engram_write_admission_memories',
+  writeRefused: 'engram_write_refused_total',
   storageDiskBytes: 'engram_storage_disk_bytes',
   storageCompactions: 'engram_storage_compactions_total',
   storageExpired: 'engram_storage_expired_total',
@@ -54,6 +56,8 @@ export interface Gauges {
   memoriesByLayer: () => Iterable<[layer: string, memories: number]>;
   subjects: () => number;
   pendingWrites: () => number;
+  /** The write path's admission: memories in it, memories waiting to enter, writes refused as busy. */
+  writeAdmission: () => { inFlight: number; waiting: number; refused: number };
   /** Read asynchronously; the latest value is reported. */
   diskBytes: () => number;
   compactions: () => number;
@@ -251,6 +255,13 @@ export class NodeMetrics {
       });
       gauge(METRICS.subjects, 'Subjects stored on this shard', '1', (r) => g.subjects && r.observe(g.subjects()));
       gauge(METRICS.storagePendingWrites, 'Writes queued for the next group-commit batches (queue depth)', '1', (r) => g.pendingWrites && r.observe(g.pendingWrites()));
+      gauge(METRICS.writeAdmission, 'Memories in the write path (state=in_flight, up to ENGRAM_WRITE_MAX_IN_FLIGHT) and waiting to enter (state=waiting)', '1', (r) => {
+        if (!g.writeAdmission) return;
+        const a = g.writeAdmission();
+        r.observe(a.inFlight, { state: 'in_flight' });
+        r.observe(a.waiting, { state: 'waiting' });
+      });
+      counter(METRICS.writeRefused, 'Writes refused as busy (RESOURCE_EXHAUSTED) after waiting ENGRAM_WRITE_MAX_QUEUE_WAIT to enter', '1', (r) => g.writeAdmission && r.observe(g.writeAdmission().refused));
       gauge(METRICS.storageDiskBytes, 'Bytes of the LevelDB store on disk', 'By', (r) => g.diskBytes && r.observe(g.diskBytes()));
       counter(METRICS.storageCompactions, 'LevelDB range compactions run after deletions', '1', (r) => g.compactions && r.observe(g.compactions()));
       counter(METRICS.storageExpired, 'Memories deleted by retention', '1', (r) => g.expired && r.observe(g.expired()));
