@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { metrics, trace } from '@opentelemetry/api';
+import { context, metrics, trace } from '@opentelemetry/api';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
@@ -36,7 +36,8 @@ export function addSpanProcessorForTests(p: SpanProcessor): void {
  *
  * Traces follow the standard variables (OTEL_TRACES_EXPORTER, OTEL_EXPORTER_OTLP_ENDPOINT and _PROTOCOL for
  * gRPC or HTTP, OTEL_TRACES_SAMPLER, ...). Unlike the SDK's own default, no variable means no tracing: then no
- * tracer provider is registered and every span is the API's no-op, which costs next to nothing. Metrics are
+ * tracer provider and no context manager are registered and every span is the API's no-op, which costs next to
+ * nothing. Metrics are
  * always collected, for the node's Prometheus endpoint (serveMetrics).
  */
 export function startTelemetry(service: string, env: NodeJS.ProcessEnv = process.env): Telemetry {
@@ -55,6 +56,9 @@ export function startTelemetry(service: string, env: NodeJS.ProcessEnv = process
     instrumentations: [],
   });
   sdk.start();
+  // Without tracing nothing reads the active context, and the SDK's default manager (AsyncLocalStorage, on
+  // async_hooks in Node 20) would still track every promise: on the hot paths a cost for nothing.
+  if (!tracing) context.disable();
   current = { service, tracing, prometheus, shutdown: () => sdk.shutdown() };
   return current;
 }
