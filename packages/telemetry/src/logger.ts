@@ -8,7 +8,10 @@ export type Logger = Pick<PinoLogger, 'trace' | 'debug' | 'info' | 'warn' | 'err
  * test harness) read events such as "listening" from it.
  */
 export function createLogger(service: string, node: string, level: string): PinoLogger {
-  return pino({ level, base: { service, node }, timestamp: pino.stdTimeFunctions.isoTime });
+  // Synchronous writes: pino's default (asynchronous) destination flushes at exit in a loop that retries a broken
+  // pipe forever (sonic-boom 4's flushSync), so a node whose supervisor died hung on SIGTERM instead of exiting.
+  // A synchronous write sees EPIPE at once, and pino then stops logging. Nodes log events, not requests.
+  return pino({ level, base: { service, node }, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ dest: 1, sync: true }));
 }
 
 /** A logger that drops everything (library tests). */
