@@ -20,12 +20,12 @@ export function configureOrExit<G extends GroupMap>(groups: G, program: ConfigSo
 }
 
 /**
- * Runs stop() once on the first SIGINT or SIGTERM, then exits 0 (1 if stopping failed). A second signal exits
- * at once. Unexpected errors are logged and end the process: they are bugs, and a supervisor restarts it.
+ * Runs stop() once on the first SIGINT or SIGTERM (or, with stopWithParent, when the parent process goes away),
+ * then exits 0 (1 if stopping failed). A second signal exits at once. Unexpected errors are logged and end the process: they are bugs, and a supervisor restarts it.
  */
-export function stopOnSignals(stop: () => Promise<void>, logger: Logger): void {
+export function stopOnSignals(stop: () => Promise<void>, logger: Logger, options: { stopWithParent?: boolean } = {}): void {
   let stopping = false;
-  const onSignal = (signal: NodeJS.Signals) => {
+  const onSignal = (signal: NodeJS.Signals | 'parent exited') => {
     if (stopping) {
       logger.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
@@ -45,6 +45,7 @@ export function stopOnSignals(stop: () => Promise<void>, logger: Logger): void {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  if (options.stopWithParent) watchParent(() => onSignal('parent exited'));
   process.on('uncaughtException', (err) => {
     logger.fatal({ err }, 'uncaught exception');
     process.exit(1);
@@ -53,4 +54,19 @@ export function stopOnSignals(stop: () => Promise<void>, logger: Logger): void {
     logger.fatal({ err }, 'unhandled rejection');
     process.exit(1);
   });
+}
+
+/**
+ * Calls onExit once when this process's parent is gone (it is then re-parented, so its ppid changes). Linux has
+ * PR_SET_PDEATHSIG for this, but Node does not expose it; a poll once a second is cheap and works everywhere.
+ */
+export function watchParent(onExit: () => void, intervalMs = 1000): () => void {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    onExit();
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }

@@ -96,7 +96,7 @@ stopOnSignals(async () => {
   pool.close();
   enginePool.close();
   await observability.close();
-}, logger);
+}, logger, { stopWithParent: config.node.stopWithParent });
 
 try {
   await server.start();

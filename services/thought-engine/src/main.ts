@@ -93,7 +93,7 @@ stopOnSignals(async () => {
   await pool.close();
   shards.close();
   await observability.close();
-}, logger);
+}, logger, { stopWithParent: config.node.stopWithParent });
 
 try {
   await server.start();

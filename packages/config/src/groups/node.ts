@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { address, duration, int, oneOf, text } from '../parsers.js';
+import { address, bool, duration, int, oneOf, text } from '../parsers.js';
 import { group, setting } from '../setting.js';
 
 /** Settings every node has. The listen default differs per service. */
@@ -31,6 +31,12 @@ export const nodeGroup = (defaultListen: string) =>
         '10s',
         'On SIGTERM/SIGINT, how long in-flight calls may take to finish before they are cancelled',
         duration(0, 600_000),
+      ),
+      stopWithParent: setting(
+        'ENGRAM_STOP_WITH_PARENT',
+        'false',
+        'Stop (as on SIGTERM) when the parent process goes away; the local cluster launcher sets it, so its nodes never outlive it',
+        bool(),
       ),
     },
   });
