@@ -2,7 +2,7 @@ import { Client, credentials, Metadata, type CallOptions, type ChannelOptions } 
 import { circuitBreaker, ConsecutiveBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
 import { context, propagation, SpanKind, SpanStatusCode, trace, type TextMapSetter } from '@opentelemetry/api';
 import { statusName, TENANT_METADATA_KEY } from '@engram/protocol';
-import { nodeMetrics, tracer } from '@engram/telemetry';
+import { nodeMetrics, telemetry, tracer } from '@engram/telemetry';
 import type { Member } from '@engram/ring';
 import { fromInternalError, isNodeFailure } from './internal-error.js';
 
@@ -107,18 +107,23 @@ export class NodeClient {
     if (call.parent) options.parent = call.parent;
     // A CLIENT span per attempt, child of whatever the caller is doing; its context travels as traceparent.
     const started = performance.now();
-    const span = tracer().startSpan(path.slice(1), {
-      kind: SpanKind.CLIENT,
-      attributes: { 'rpc.system': 'grpc', 'server.address': this.member.address, 'engram.peer': this.member.id },
-    });
-    propagation.inject(trace.setSpan(context.active(), span), metadata, metadataSetter);
+    // Without tracing there is no span to make nor context to send.
+    const span = telemetry()?.tracing
+      ? tracer().startSpan(path.slice(1), {
+          kind: SpanKind.CLIENT,
+          attributes: { 'rpc.system': 'grpc', 'server.address': this.member.address, 'engram.peer': this.member.id },
+        })
+      : undefined;
+    if (span) propagation.inject(trace.setSpan(context.active(), span), metadata, metadataSetter);
     const method = path.slice(path.lastIndexOf('/') + 1);
     return new Promise<Res>((resolve, reject) => {
       this.client.makeUnaryRequest(path, serialize, deserialize, request, metadata, options, (err, res) => {
         const code = err ? err.code : 0;
-        span.setAttribute('rpc.grpc.status_code', code);
-        if (err) span.setStatus({ code: SpanStatusCode.ERROR, message: err.details });
-        span.end();
+        if (span) {
+          span.setAttribute('rpc.grpc.status_code', code);
+          if (err) span.setStatus({ code: SpanStatusCode.ERROR, message: err.details });
+          span.end();
+        }
         nodeMetrics().rpcClient(this.member.id, method, statusName(code), (performance.now() - started) / 1000);
         if (err) reject(fromInternalError(err, this.member.id, call.deadlineMs, this.options.timeoutMs));
         else resolve(res!);

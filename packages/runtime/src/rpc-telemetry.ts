@@ -1,7 +1,7 @@
 import type { Metadata, ServerUnaryCall, sendUnaryData, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type TextMapGetter } from '@opentelemetry/api';
 import { statusName } from '@engram/protocol';
-import { nodeMetrics, tracer } from '@engram/telemetry';
+import { nodeMetrics, telemetry, tracer } from '@engram/telemetry';
 
 /** Reads W3C trace context (traceparent, tracestate) from gRPC metadata. */
 export const metadataGetter: TextMapGetter<Metadata> = {
@@ -26,6 +26,14 @@ export function instrumentService(service: string, implementation: UntypedServic
     const name = `${service}/${method}`;
     wrapped[method] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
       const started = performance.now();
+      if (!telemetry()?.tracing) {
+        // No tracing: no context to extract and no span, only the metrics.
+        unary(call, (err, value) => {
+          nodeMetrics().rpcServer(service, method, statusName(err ? (err.code ?? 2) : 0), (performance.now() - started) / 1000, byteLength(call.request), byteLength(value));
+          callback(err, value);
+        });
+        return;
+      }
       const parent = propagation.extract(ROOT_CONTEXT, call.metadata, metadataGetter);
       const span = tracer().startSpan(name, { kind: SpanKind.SERVER, attributes: { 'rpc.system': 'grpc', 'rpc.service': service, 'rpc.method': method } }, parent);
       context.with(trace.setSpan(parent, span), () =>
