@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   compareRank,
+  compareRankOf,
   emptyRange,
   emptyRanges,
   include,
@@ -8,6 +9,7 @@ import {
   mergeRanges,
   normalise,
   score,
+  scoreOf,
   type Raw,
   type RankKey,
   type Ranges,
@@ -155,6 +157,25 @@ describe('score', () => {
   });
 });
 
+describe('scoreOf', () => {
+  it('is score().score to the bit, for every combination of cues and weights', () => {
+    const random = prng(9);
+    const raws = Array.from({ length: 200 }, () => randomRaw(random));
+    const ranges = rangesOf(raws);
+    for (const raw of raws) {
+      const weights = { recency: random() * 3, importance: random(), relevance: random() * 2, activation: random() < 0.3 ? 0 : random() };
+      for (const cues of [
+        { text: false, vector: false },
+        { text: true, vector: false },
+        { text: false, vector: true },
+        { text: true, vector: true },
+      ]) {
+        expect(Object.is(scoreOf(raw, ranges, weights, cues), score(raw, ranges, weights, cues).score)).toBe(true);
+      }
+    }
+  });
+});
+
 describe('compareRank', () => {
   it('orders by score descending, then subject, then id ascending', () => {
     const keys: RankKey[] = [
@@ -187,6 +208,14 @@ describe('compareRank', () => {
     const sorted = [...keys].sort(compareRank);
     for (let i = 1; i < sorted.length; i++) expect(compareRank(sorted[i - 1]!, sorted[i]!)).toBeLessThanOrEqual(0);
     for (let i = 0; i < sorted.length; i++) for (let j = i + 1; j < sorted.length; j++) expect(compareRank(sorted[i]!, sorted[j]!)).toBeLessThanOrEqual(0);
+  });
+});
+
+describe('compareRankOf', () => {
+  it('is compareRank on the keys\' parts', () => {
+    const random = prng(13);
+    const keys: RankKey[] = Array.from({ length: 30 }, () => ({ score: Math.floor(random() * 3), subject: `s${Math.floor(random() * 2)}`, id: `i${Math.floor(random() * 3)}` }));
+    for (const a of keys) for (const b of keys) expect(compareRankOf(a.score, a.subject, a.id, b.score, b.subject, b.id)).toBe(compareRank(a, b));
   });
 });
 

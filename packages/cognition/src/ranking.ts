@@ -101,25 +101,47 @@ export interface Cues {
   vector: boolean;
 }
 
-/** The score of one memory and its normalised components. */
-export function score(raw: Raw, ranges: Ranges, weights: Weights, cues: Cues): { score: number; components: Components } {
-  const parts: number[] = [];
-  if (cues.text) parts.push(normalise(raw.bm25, ranges.bm25));
-  if (cues.vector) parts.push(normalise(raw.cosine, ranges.cosine));
-  const components: Components = {
+/** Relevance: the mean of the normalised cue similarities (BM25 for text, cosine for a vector), 0 without a cue. */
+function relevance(raw: Raw, ranges: Ranges, cues: Cues): number {
+  let sum = 0;
+  let parts = 0;
+  if (cues.text) {
+    sum += normalise(raw.bm25, ranges.bm25);
+    parts += 1;
+  }
+  if (cues.vector) {
+    sum += normalise(raw.cosine, ranges.cosine);
+    parts += 1;
+  }
+  return parts === 0 ? 0 : sum / parts;
+}
+
+/** The normalised components of one memory. */
+function componentsOf(raw: Raw, ranges: Ranges, cues: Cues): Components {
+  return {
     recency: normalise(raw.recency, ranges.recency),
     importance: normalise(raw.importance, ranges.importance),
-    relevance: parts.length === 0 ? 0 : parts.reduce((a, b) => a + b, 0) / parts.length,
+    relevance: relevance(raw, ranges, cues),
     activation: normalise(raw.activation, ranges.activation),
   };
-  return {
-    score:
-      weights.recency * components.recency +
-      weights.importance * components.importance +
-      weights.relevance * components.relevance +
-      weights.activation * components.activation,
-    components,
-  };
+}
+
+/**
+ * The score of one memory alone, without building its components: what ranking every candidate needs (only the
+ * results need their components). Same arithmetic as score(), so the two always agree to the bit.
+ */
+export function scoreOf(raw: Raw, ranges: Ranges, weights: Weights, cues: Cues): number {
+  return (
+    weights.recency * normalise(raw.recency, ranges.recency) +
+    weights.importance * normalise(raw.importance, ranges.importance) +
+    weights.relevance * relevance(raw, ranges, cues) +
+    weights.activation * normalise(raw.activation, ranges.activation)
+  );
+}
+
+/** The score of one memory and its normalised components. */
+export function score(raw: Raw, ranges: Ranges, weights: Weights, cues: Cues): { score: number; components: Components } {
+  return { score: scoreOf(raw, ranges, weights, cues), components: componentsOf(raw, ranges, cues) };
 }
 
 export interface RankKey {
@@ -130,9 +152,14 @@ export interface RankKey {
 
 /** Result order: score descending, then subject and id ascending (total and deterministic). */
 export function compareRank(a: RankKey, b: RankKey): number {
-  if (a.score !== b.score) return b.score - a.score;
-  if (a.subject !== b.subject) return a.subject < b.subject ? -1 : 1;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  return compareRankOf(a.score, a.subject, a.id, b.score, b.subject, b.id);
+}
+
+/** compareRank of two keys given by their parts, for ranking many candidates without a key object each. */
+export function compareRankOf(aScore: number, aSubject: string, aId: string, bScore: number, bSubject: string, bId: string): number {
+  if (aScore !== bScore) return bScore - aScore;
+  if (aSubject !== bSubject) return aSubject < bSubject ? -1 : 1;
+  return aId < bId ? -1 : aId > bId ? 1 : 0;
 }
 
 /** True when a comes strictly after the cursor in result order. */

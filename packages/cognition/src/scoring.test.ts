@@ -123,18 +123,28 @@ describe('idf', () => {
 });
 
 describe('bm25', () => {
-  const p: Bm25Params = { documents: 100, averageLength: 10, k1: 1.2, b: 0.75 };
+  const p: Bm25Params = { averageLength: 10, k1: 1.2, b: 0.75 };
+  const N = 100;
+  /** BM25 of a document holding the given terms (tf and df of each) in a collection of N documents. */
+  const of = (matches: { tf: number; df: number }[], length: number, params = p) =>
+    bm25(
+      matches.map((m) => m.tf),
+      matches.map((m) => idf(m.df, N)),
+      length,
+      params,
+    );
 
   it('is 0 without matches', () => {
-    expect(bm25([], 10, p)).toBe(0);
+    expect(of([], 10)).toBe(0);
+    expect(bm25([0, 0], [1, 2], 10, p)).toBe(0);
   });
 
   it('rises with term frequency and saturates below idf·(k1+1)', () => {
     let previous = 0;
     for (let tf = 1; tf <= 50; tf++) {
-      const s = bm25([{ tf, df: 5 }], 10, p);
+      const s = of([{ tf, df: 5 }], 10);
       expect(s).toBeGreaterThan(previous);
-      expect(s).toBeLessThan(idf(5, 100) * (p.k1 + 1));
+      expect(s).toBeLessThan(idf(5, N) * (p.k1 + 1));
       previous = s;
     }
   });
@@ -142,31 +152,36 @@ describe('bm25', () => {
   it('rises with idf (rarer terms weigh more)', () => {
     let previous = Infinity;
     for (let df = 1; df <= 100; df += 9) {
-      const s = bm25([{ tf: 2, df }], 10, p);
+      const s = of([{ tf: 2, df }], 10);
       expect(s).toBeLessThan(previous);
       previous = s;
     }
   });
 
   it('favours shorter documents when b > 0, and ignores length when b = 0', () => {
-    expect(bm25([{ tf: 2, df: 5 }], 5, p)).toBeGreaterThan(bm25([{ tf: 2, df: 5 }], 50, p));
+    expect(of([{ tf: 2, df: 5 }], 5)).toBeGreaterThan(of([{ tf: 2, df: 5 }], 50));
     const flat = { ...p, b: 0 };
-    expect(bm25([{ tf: 2, df: 5 }], 5, flat)).toBeCloseTo(bm25([{ tf: 2, df: 5 }], 50, flat), 12);
+    expect(of([{ tf: 2, df: 5 }], 5, flat)).toBeCloseTo(of([{ tf: 2, df: 5 }], 50, flat), 12);
   });
 
   it('sums over matched terms', () => {
     const a = { tf: 1, df: 3 };
     const b = { tf: 4, df: 40 };
-    expect(bm25([a, b], 12, p)).toBeCloseTo(bm25([a], 12, p) + bm25([b], 12, p), 12);
+    expect(of([a, b], 12)).toBeCloseTo(of([a], 12) + of([b], 12), 12);
+  });
+
+  it('skips the query terms a document does not hold, even where k1 = 0 would make them 0/0', () => {
+    expect(bm25([0, 3, 0], [9, idf(7, N), 9], 20, p)).toBe(of([{ tf: 3, df: 7 }], 20));
+    expect(bm25([0, 3], [9, idf(7, N)], 20, { ...p, k1: 0 })).toBeCloseTo(idf(7, N), 12);
   });
 
   it('matches the formula for one term', () => {
     const norm = p.k1 * (1 - p.b + (p.b * 20) / p.averageLength);
-    expect(bm25([{ tf: 3, df: 7 }], 20, p)).toBeCloseTo((idf(7, 100) * 3 * (p.k1 + 1)) / (3 + norm), 12);
+    expect(of([{ tf: 3, df: 7 }], 20)).toBeCloseTo((idf(7, N) * 3 * (p.k1 + 1)) / (3 + norm), 12);
   });
 
   it('stays finite with an average length of 0', () => {
-    expect(Number.isFinite(bm25([{ tf: 1, df: 1 }], 0, { ...p, averageLength: 0 }))).toBe(true);
+    expect(Number.isFinite(of([{ tf: 1, df: 1 }], 0, { ...p, averageLength: 0 }))).toBe(true);
   });
 });
 

@@ -16,38 +16,40 @@ export interface PresentationHistory {
   total: number;
 }
 
+/** Seconds from a presentation at ms to asOfMs, at least 1. */
+const ageS = (asOfMs: number, ms: number) => Math.max(1, (asOfMs - ms) / MS_PER_S);
+
 /**
  * ACT-R base-level activation B = ln(Σ t_j^−d) over the presentations before asOf, t in seconds (at least 1).
  * Presentations older than the kept history are approximated as spread evenly between creation and the oldest
  * kept one (Petrov 2006): (n−k)(t_n^(1−d) − t_k^(1−d)) / ((1−d)(t_n − t_k)).
  */
 export function baseLevelActivation(asOfMs: number, h: PresentationHistory, d: number): number {
-  const age = (ms: number) => Math.max(1, (asOfMs - ms) / MS_PER_S);
-  let sum = age(h.createdMs) ** -d;
+  let sum = ageS(asOfMs, h.createdMs) ** -d;
   let kept = 0;
   let later = 0;
   let oldestKept = Infinity;
-  for (const t of h.recentMs) {
+  // Indexed, not for-of: this runs for every candidate of a query, and an iterator each is garbage.
+  for (let i = 0; i < h.recentMs.length; i++) {
+    const t = h.recentMs[i]!;
     if (t >= asOfMs) {
       later += 1;
       continue;
     }
-    sum += age(t) ** -d;
+    sum += ageS(asOfMs, t) ** -d;
     kept += 1;
     if (t < oldestKept) oldestKept = t;
   }
   const unseen = h.total - 1 - kept - later;
   if (unseen > 0) {
-    const tn = age(h.createdMs);
-    const tk = kept > 0 ? age(oldestKept) : tn;
+    const tn = ageS(asOfMs, h.createdMs);
+    const tk = kept > 0 ? ageS(asOfMs, oldestKept) : tn;
     sum += tn > tk ? (unseen * (tn ** (1 - d) - tk ** (1 - d))) / ((1 - d) * (tn - tk)) : unseen * tn ** -d;
   }
   return Math.log(sum);
 }
 
 export interface Bm25Params {
-  /** Documents in the collection. */
-  documents: number;
   /** Average document length. */
   averageLength: number;
   k1: number;
@@ -59,11 +61,18 @@ export function idf(documentFrequency: number, documents: number): number {
   return Math.log(1 + (documents - documentFrequency + 0.5) / (documentFrequency + 0.5));
 }
 
-/** BM25 of one document: Σ over matched terms of idf · tf(k1+1) / (tf + k1(1 − b + b·len/avglen)). */
-export function bm25(matches: readonly { tf: number; df: number }[], length: number, p: Bm25Params): number {
+/**
+ * BM25 of one document: Σ over matched terms of idf · tf(k1+1) / (tf + k1(1 − b + b·len/avglen)). tf and idfs are
+ * per query term, in the same order; a term with tf 0 is not in the document. The idfs are the query's, computed
+ * once for all its candidates.
+ */
+export function bm25(tf: ArrayLike<number>, idfs: ArrayLike<number>, length: number, p: Bm25Params): number {
   const norm = p.k1 * (1 - p.b + (p.b * length) / Math.max(p.averageLength, 1e-9));
   let score = 0;
-  for (const m of matches) score += (idf(m.df, p.documents) * m.tf * (p.k1 + 1)) / (m.tf + norm);
+  for (let i = 0; i < tf.length; i++) {
+    const f = tf[i]!;
+    if (f !== 0) score += (idfs[i]! * f * (p.k1 + 1)) / (f + norm);
+  }
   return score;
 }
 

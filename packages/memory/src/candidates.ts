@@ -2,8 +2,6 @@ import { resourceExhausted } from '@engram/protocol';
 import type { ValidQuery } from '@engram/cognition';
 import {
   decodeCount,
-  memoryKey,
-  parsePostingKey,
   postingPrefix,
   prefixRange,
   recordCodec,
@@ -17,8 +15,8 @@ import { isLive } from './records.js';
 /** A memory that matched a query's filters, with its text-cue term frequencies. */
 export interface Candidate {
   record: StoredMemory;
-  /** Query term → frequency in this memory (text cue only). */
-  tf: Map<string, number> | undefined;
+  /** Frequency in this memory of each query term, in the order of the query's terms, 0 where absent (text cue only). */
+  tf: number[] | undefined;
 }
 
 export interface CandidateSet {
@@ -32,6 +30,16 @@ function tooBroad(ctx: ShardContext): never {
     `query: matches more than ${ctx.config.limits.queryCandidates} memories on shard ${ctx.nodeId}; narrow it (subject, text, filters)`,
   );
 }
+
+/**
+ * Posting keys and memory keys both end in `subject ␀ id`, after the term's tenant-wide prefix and the tenant's
+ * memory prefix respectively (see the key layout in @engram/storage). Postings are matched up by that part alone,
+ * without splitting each key into its parts or building a memory key per posting.
+ */
+const memoryRefOf = (postingKey: string, termPrefixLength: number) => postingKey.slice(termPrefixLength);
+
+/** An array of n zeros, allocated at its size (pushing onto [] would reserve room for 17). */
+const zeros = (n: number): number[] => new Array<number>(n).fill(0);
 
 /** Whether a memory passes the query's filters at nowMs, as of asOfMs (paging snapshot). */
 export function matchesFilters(r: StoredMemory, q: ValidQuery, nowMs: number, asOfMs: number): boolean {
@@ -63,27 +71,33 @@ export async function collectCandidates(
   const df = new Map<string, number>();
   const candidates: Candidate[] = [];
   if (q.terms) {
-    const tfByKey = new Map<string, Map<string, number>>();
-    for (const term of q.terms) {
+    const terms = q.terms;
+    const tfByRef = new Map<string, number[]>();
+    for (let t = 0; t < terms.length; t++) {
+      const term = terms[t]!;
+      const termPrefixLength = postingPrefix(tenant, term).length;
       let count = 0;
       await ctx.store.scan(prefixRange(postingPrefix(tenant, term, q.subject)), (key, value) => {
-        const p = parsePostingKey(key);
-        const mk = memoryKey(tenant, p.subject, p.id);
-        let tf = tfByKey.get(mk);
+        const ref = memoryRefOf(key, termPrefixLength);
+        let tf = tfByRef.get(ref);
         if (!tf) {
-          if (tfByKey.size >= limit) tooBroad(ctx);
-          tfByKey.set(mk, (tf = new Map()));
+          if (tfByRef.size >= limit) tooBroad(ctx);
+          tfByRef.set(ref, (tf = zeros(terms.length)));
         }
-        tf.set(term, decodeCount(value));
+        tf[t] = decodeCount(value);
         count += 1;
       });
       df.set(term, count);
     }
-    const keys = [...tfByKey.keys()];
+    const memoryPrefix = tenantMemoryPrefix(tenant);
+    const keys: string[] = [];
+    for (const ref of tfByRef.keys()) keys.push(memoryPrefix + ref);
     const records = await ctx.records.getMany(keys);
-    records.forEach((r, i) => {
-      if (r && matchesFilters(r, q, nowMs, asOfMs)) candidates.push({ record: r, tf: tfByKey.get(keys[i]!) });
-    });
+    let i = 0;
+    for (const tf of tfByRef.values()) {
+      const r = records[i++];
+      if (r && matchesFilters(r, q, nowMs, asOfMs)) candidates.push({ record: r, tf });
+    }
   } else {
     const prefix = q.subject === undefined ? tenantMemoryPrefix(tenant) : subjectMemoryPrefix(tenant, q.subject);
     let scanned = 0;

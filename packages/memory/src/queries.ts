@@ -14,12 +14,12 @@ import {
 } from '@engram/protocol';
 import { collectCandidates, type CandidateSet } from './candidates.js';
 import type { ShardContext } from './context.js';
-import { evaluate, rangesOf, topAfter, toScored, type Evaluated, type TermStatistics } from './ranker.js';
+import { evaluate, rangesOf, topAfter, toScored, type Evaluation, type TermStatistics } from './ranker.js';
 import type { ReinforcementBuffer } from './reinforcement.js';
 
 interface ScatterState {
   set: CandidateSet;
-  evaluated?: Evaluated[];
+  evaluated?: Evaluation;
 }
 
 const rangeOut = (r: ValueRange__Output | null) => r ?? { min: 0, max: 0, empty: true };

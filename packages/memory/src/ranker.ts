@@ -1,12 +1,13 @@
 import {
   bm25,
-  compareRank,
+  compareRankOf,
   cosine,
   emptyRanges,
+  idf,
   include,
-  isAfter,
   recency,
   score,
+  scoreOf,
   type Bm25Params,
   type Components,
   type Cues,
@@ -20,16 +21,33 @@ import type { ShardContext } from './context.js';
 import { lastTouchMs } from './records.js';
 import { activationOf, toWireMemory } from './to-wire.js';
 
-export interface Evaluated {
-  candidate: Candidate;
-  raw: Raw;
+/**
+ * Raw score components of a query's candidates, one column per component and row i for candidates[i]: a query
+ * weighs thousands of candidates, and an object (and boxed numbers) for each would be most of its garbage.
+ */
+export interface Evaluation {
+  candidates: readonly Candidate[];
+  recency: Float64Array;
+  importance: Float64Array;
+  activation: Float64Array;
+  /** Undefined without a text cue. */
+  bm25: Float64Array | undefined;
+  /**
+   * NaN where the memory has no comparable embedding (embeddings are finite 32-bit floats, whose cosine() is never
+   * NaN itself); undefined without an embedding cue.
+   */
+  cosine: Float64Array | undefined;
+  /** Each memory's subject and id, the result order's tie-breakers. */
+  subjects: string[];
+  ids: string[];
 }
 
-export interface Ranked extends Evaluated {
-  score: number;
-  components: Components;
+export interface Ranked {
+  candidate: Candidate;
   subject: string;
   id: string;
+  score: number;
+  components: Components;
 }
 
 /** BM25 statistics of a scope: documents, total length and document frequency per term. */
@@ -42,57 +60,155 @@ export interface TermStatistics {
 export const cuesOf = (q: ValidQuery): Cues => ({ text: q.terms !== undefined, vector: q.embedding !== undefined });
 
 /** Raw score components of every candidate, as of asOfMs, with the given BM25 statistics. */
-export function evaluate(ctx: ShardContext, candidates: readonly Candidate[], q: ValidQuery, asOfMs: number, stats: TermStatistics): Evaluated[] {
+export function evaluate(ctx: ShardContext, candidates: readonly Candidate[], q: ValidQuery, asOfMs: number, stats: TermStatistics): Evaluation {
   const { ranking } = ctx.config;
   const params: Bm25Params = {
-    documents: stats.documents,
     averageLength: stats.documents > 0 ? stats.totalLength / stats.documents : 0,
     k1: ranking.bm25K1,
     b: ranking.bm25B,
   };
-  return candidates.map((candidate) => {
-    const r = candidate.record;
-    return {
-      candidate,
-      raw: {
-        recency: recency(asOfMs, lastTouchMs(r, asOfMs), ranking.recencyHalfLife),
-        importance: r.importance,
-        bm25: candidate.tf
-          ? bm25(
-              [...candidate.tf].map(([term, tf]) => ({ tf, df: stats.df.get(term) ?? 0 })),
-              r.length,
-              params,
-            )
-          : q.terms
-            ? 0
-            : undefined,
-        cosine: q.embedding ? cosine(q.embedding, r.embedding) : undefined,
-        activation: activationOf(r, asOfMs, ranking.activationDecay),
-      },
-    };
-  });
+  // Per query term, as the candidates' term frequencies are.
+  const idfs = q.terms?.map((term) => idf(stats.df.get(term) ?? 0, stats.documents));
+  const n = candidates.length;
+  const e: Evaluation = {
+    candidates,
+    recency: new Float64Array(n),
+    importance: new Float64Array(n),
+    activation: new Float64Array(n),
+    bm25: idfs ? new Float64Array(n) : undefined,
+    cosine: q.embedding ? new Float64Array(n) : undefined,
+    subjects: new Array<string>(n),
+    ids: new Array<string>(n),
+  };
+  for (let i = 0; i < n; i++) {
+    const c = candidates[i]!;
+    const r = c.record;
+    e.recency[i] = recency(asOfMs, lastTouchMs(r, asOfMs), ranking.recencyHalfLife);
+    e.importance[i] = r.importance;
+    e.activation[i] = activationOf(r, asOfMs, ranking.activationDecay);
+    if (e.bm25 && idfs) e.bm25[i] = c.tf ? bm25(c.tf, idfs, r.length, params) : 0;
+    if (e.cosine && q.embedding) e.cosine[i] = cosine(q.embedding, r.embedding) ?? NaN;
+    e.subjects[i] = r.subject;
+    e.ids[i] = r.id;
+  }
+  return e;
 }
 
-export function rangesOf(evaluated: readonly Evaluated[]): Ranges {
+/** One row of an Evaluation seen as a Raw, moved from row to row: the scoring functions read it in place. */
+class Row implements Raw {
+  index = 0;
+
+  constructor(private readonly e: Evaluation) {}
+
+  get recency(): number {
+    return this.e.recency[this.index]!;
+  }
+
+  get importance(): number {
+    return this.e.importance[this.index]!;
+  }
+
+  get activation(): number {
+    return this.e.activation[this.index]!;
+  }
+
+  get bm25(): number | undefined {
+    return this.e.bm25?.[this.index];
+  }
+
+  get cosine(): number | undefined {
+    const c = this.e.cosine?.[this.index];
+    return c === undefined || Number.isNaN(c) ? undefined : c;
+  }
+}
+
+export function rangesOf(e: Evaluation): Ranges {
   const ranges = emptyRanges();
-  for (const e of evaluated) include(ranges, e.raw);
+  const row = new Row(e);
+  for (; row.index < e.candidates.length; row.index++) include(ranges, row);
   return ranges;
 }
 
 /**
- * The page of results after the cursor: every candidate scored under the ranges, ordered, cut to limit + 1
- * (the extra one tells whether another page exists).
+ * The first k of a stream of items in a strict total order (compare(a, b) < 0: a comes first). A binary heap
+ * with the last of the items kept at its root, so an item that does not make the cut costs one comparison, and
+ * a stream of n costs O(n log k) instead of sorting all n.
  */
-export function topAfter(evaluated: readonly Evaluated[], q: ValidQuery, ranges: Ranges, after: PageCursor | undefined, limit: number): Ranked[] {
-  const cues = cuesOf(q);
-  const ranked: Ranked[] = [];
-  for (const e of evaluated) {
-    const s = score(e.raw, ranges, q.weights, cues);
-    const item = { ...e, score: s.score, components: s.components, subject: e.candidate.record.subject, id: e.candidate.record.id };
-    if (!after || isAfter(item, after)) ranked.push(item);
+class FirstK<T> {
+  private readonly heap: T[] = [];
+
+  constructor(
+    private readonly k: number,
+    private readonly compare: (a: T, b: T) => number,
+  ) {}
+
+  offer(item: T): void {
+    const h = this.heap;
+    if (h.length < this.k) {
+      h.push(item);
+      this.siftUp(h.length - 1);
+    } else if (h.length > 0 && this.compare(item, h[0]!) < 0) {
+      h[0] = item;
+      this.siftDown(0);
+    }
   }
-  ranked.sort(compareRank);
-  return ranked.slice(0, limit + 1);
+
+  /** The items kept, in order. */
+  sorted(): T[] {
+    return [...this.heap].sort(this.compare);
+  }
+
+  private siftUp(i: number): void {
+    const h = this.heap;
+    const item = h[i]!;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (this.compare(h[parent]!, item) >= 0) break;
+      h[i] = h[parent]!;
+      i = parent;
+    }
+    h[i] = item;
+  }
+
+  private siftDown(i: number): void {
+    const h = this.heap;
+    const item = h[i]!;
+    for (;;) {
+      let child = 2 * i + 1;
+      if (child >= h.length) break;
+      if (child + 1 < h.length && this.compare(h[child + 1]!, h[child]!) > 0) child += 1;
+      if (this.compare(h[child]!, item) <= 0) break;
+      h[i] = h[child]!;
+      i = child;
+    }
+    h[i] = item;
+  }
+}
+
+/**
+ * The page of results after the cursor: the candidates scored under the ranges, in result order, cut to
+ * limit + 1 (the extra one tells whether another page exists). Only the best limit + 1 are kept as the scores
+ * come (the same order as sorting them all, compareRank and then candidate order), and only they get a result
+ * object with their components.
+ */
+export function topAfter(e: Evaluation, q: ValidQuery, ranges: Ranges, after: PageCursor | undefined, limit: number): Ranked[] {
+  const cues = cuesOf(q);
+  const { subjects, ids } = e;
+  const scores = new Float64Array(e.candidates.length);
+  const order = (i: number, j: number) => compareRankOf(scores[i]!, subjects[i]!, ids[i]!, scores[j]!, subjects[j]!, ids[j]!) || i - j;
+  const best = new FirstK(limit + 1, order);
+  const row = new Row(e);
+  for (let i = 0; i < scores.length; i++) {
+    row.index = i;
+    const s = scoreOf(row, ranges, q.weights, cues);
+    scores[i] = s;
+    // isAfter(row i, after), on the parts.
+    if (!after || compareRankOf(after.score, after.subject, after.id, s, subjects[i]!, ids[i]!) < 0) best.offer(i);
+  }
+  return best.sorted().map((i) => {
+    row.index = i;
+    return { candidate: e.candidates[i]!, subject: subjects[i]!, id: ids[i]!, ...score(row, ranges, q.weights, cues) };
+  });
 }
 
 export function toScored(ctx: ShardContext, r: Ranked, asOfMs: number): ScoredMemory {
