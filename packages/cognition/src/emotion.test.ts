@@ -63,4 +63,17 @@ describe('estimateAffect', () => {
   it('is deterministic', () => {
     expect(estimateAffect('I am so excited about the trip!')).toEqual(estimateAffect('I am so excited about the trip!'));
   });
+
+  it('keeps its values (golden cases with and without emphasis)', () => {
+    const cases: [string, number, number][] = [
+      ['I love it!', 0.6123724356957946, 0.4647385714810097],
+      ['WOW this is GREAT!!! really GREAT', 0.9325048082403138, 0.9360721387932924],
+      ['AB CD EF!', 0, 0.22119921692859512],
+      ['no emphasis here', -0.25, 0.11750309741540454],
+      ['HATE HATE HATE HATE HATE HATE HATE!!!!!!!!', -0.9834151021607787, 0.994053782643528],
+      ['x!y!z', 0, 0.3934693402873666],
+      ['ÉCOLE ABC ABCDÉ', 0, 0.5276334472589853],
+    ];
+    for (const [text, valence, arousal] of cases) expect(estimateAffect(text)).toEqual({ valence, arousal });
+  });
 });

@@ -14,6 +14,25 @@ export interface Affect {
   arousal: number;
 }
 
+/** Emphasis counts up to this many of each kind. */
+const MAX_EMPHASIS = 5;
+const CAPS_WORD = /\b[A-Z]{3,}\b/g;
+
+/** "!" in text, up to MAX_EMPHASIS (counted without building a match array). */
+function exclamationsIn(text: string): number {
+  let n = 0;
+  for (let at = text.indexOf('!'); at >= 0 && n < MAX_EMPHASIS; at = text.indexOf('!', at + 1)) n += 1;
+  return n;
+}
+
+/** All-caps words of three letters or more in text, up to MAX_EMPHASIS. */
+function capsWordsIn(text: string): number {
+  CAPS_WORD.lastIndex = 0;
+  let n = 0;
+  while (n < MAX_EMPHASIS && CAPS_WORD.exec(text) !== null) n += 1;
+  return n;
+}
+
 /**
  * Valence and arousal of a text from the AFINN-165 lexicon (the `sentiment` package, with negation).
  * Valence: the lexicon sum s normalised as s / sqrt(s² + 15) (VADER's compound score). Arousal: affective
@@ -26,9 +45,7 @@ export function estimateAffect(text: string): Affect {
   const s = result.score;
   let intensity = 0;
   for (const entry of result.calculation) for (const v of Object.values(entry)) intensity += Math.abs(v);
-  const exclamations = Math.min(5, (text.match(/!/g) ?? []).length);
-  const capsWords = Math.min(5, (text.match(/\b[A-Z]{3,}\b/g) ?? []).length);
-  intensity += 2 * exclamations + 2 * capsWords;
+  intensity += 2 * exclamationsIn(text) + 2 * capsWordsIn(text);
   return {
     valence: s === 0 ? 0 : s / Math.sqrt(s * s + ALPHA),
     arousal: 1 - Math.exp(-intensity / AROUSAL_SCALE),

@@ -1,7 +1,7 @@
 import { estimateAffect } from './emotion.js';
 import { chooseLayer } from './layers.js';
 import { estimateImportance, extractKeywords } from './logic.js';
-import { contentHash, indexTerms, tokenize, type IndexTerms } from './text.js';
+import { contentHashOfFolded, foldText, indexTerms, tokensOfFolded, type IndexTerms } from './text.js';
 import type { ValidInput } from './validate.js';
 
 export interface ProcessingOptions {
@@ -29,7 +29,9 @@ export interface ProcessedMemory {
  * given), logic (keywords, importance unless given), then the layer.
  */
 export function processMemory(input: ValidInput, options: ProcessingOptions): ProcessedMemory {
-  const tokens = tokenize(input.content);
+  // Tokens and the content hash start from the same folded text: fold it once.
+  const folded = foldText(input.content);
+  const tokens = tokensOfFolded(folded);
   const terms = indexTerms(tokens);
   const affect = input.valence === undefined || input.arousal === undefined ? estimateAffect(input.content) : undefined;
   const valence = input.valence ?? affect!.valence;
@@ -38,7 +40,7 @@ export function processMemory(input: ValidInput, options: ProcessingOptions): Pr
     input.importance ?? estimateImportance({ content: input.content, tokens, terms, valence, arousal });
   return {
     input,
-    hash: contentHash(input.kind, input.content),
+    hash: contentHashOfFolded(input.kind, folded),
     terms,
     valence,
     arousal,

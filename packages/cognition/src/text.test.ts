@@ -122,7 +122,32 @@ describe('contentHash', () => {
     expect(contentHash('ab', 'c')).not.toBe(contentHash('a', 'bc'));
   });
 
+  it('has not changed: stored hash entries must keep matching', () => {
+    const cases: [string, string, string][] = [
+      ['', 'Alice likes tea', '9tlCojgy1-DgWYxG-r3jhu'],
+      ['note', '  alice   LIKES\n\ttea ', 'kJyvK5QI71nHNGfg88eK-S'],
+      ['msg', 'ﬁle\u00a0café 東京\u3000x', 'Bb22F7TQlFujY5WgHEpCig'],
+      ['k', 'one two  three', 'nxZB22Wu202DXfOUR6CsGm'],
+      ['', '', 'bjQLnP-zepicpUTmu3gKLH'],
+    ];
+    for (const [kind, content, hash] of cases) expect(contentHash(kind, content)).toBe(hash);
+  });
+
   it('is a 22-character base64url string', () => {
     expect(contentHash('k', 'x')).toMatch(/^[A-Za-z0-9_-]{22}$/);
+  });
+});
+
+describe('indexTerms term cache', () => {
+  it('gives the same terms however many other words went through it since', () => {
+    const text = "The runners' running shoes and Bob’s cafés";
+    const before = indexTerms(tokenize(text));
+    // Far more distinct words than the cache keeps, so that the words above leave it and come back.
+    for (let i = 0; i < 50_000; i++) indexTerms([`word${i}`, `runs${i}s`]);
+    const after = indexTerms(tokenize(text));
+    expect([...after.counts]).toEqual([...before.counts]);
+    expect([...after.surface]).toEqual([...before.surface]);
+    expect(after.length).toBe(before.length);
+    expect(Object.fromEntries(after.counts)).toEqual({ runner: 1, run: 1, shoe: 1, bob: 1, 'cafés': 1 });
   });
 });

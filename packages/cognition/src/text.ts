@@ -1,19 +1,33 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { stemmer } from 'stemmer';
 import { eng } from 'stopword';
 
 const STOPWORDS = new Set(eng);
 const WORD = /[\p{L}\p{N}]+(?:['’][\p{L}]+)*/gu;
 const MAX_TERM_LENGTH = 64;
+/** Whitespace that the content hash collapses into one space: anything but a lone ' '. */
+const SPACE_TO_COLLAPSE = /[^\S ]| {2}/u;
+/** Distinct word forms whose terms are remembered, per generation of the term cache (two generations are kept). */
+const TERM_CACHE_SIZE = 10_000;
 
 /** Unicode NFC, line endings unified, surrounding space trimmed: the content as stored. */
 export function normalizeContent(content: string): string {
   return content.normalize('NFC').replace(/\r\n?/g, '\n').trim();
 }
 
+/** NFKC-folded and lower-cased: the form that both tokens and the content hash are taken from. */
+export function foldText(text: string): string {
+  return text.normalize('NFKC').toLowerCase();
+}
+
 /** Lower-cased word tokens in order (letters and digits, with inner apostrophes), NFKC-folded. */
 export function tokenize(text: string): string[] {
-  return text.normalize('NFKC').toLowerCase().match(WORD) ?? [];
+  return tokensOfFolded(foldText(text));
+}
+
+/** tokenize() of text already passed through foldText(). */
+export function tokensOfFolded(folded: string): string[] {
+  return folded.match(WORD) ?? [];
 }
 
 export interface IndexTerms {
@@ -25,18 +39,56 @@ export interface IndexTerms {
   surface: Map<string, string>;
 }
 
+/** What a token indexes as: its word form (possessive dropped, curly apostrophe straightened) and its term. */
+interface TokenTerm {
+  token: string;
+  /** '' when the token is not indexed (a stop word, too long, or empty). */
+  term: string;
+}
+
+function deriveTerm(raw: string): TokenTerm {
+  const token = raw.replace(/['’]s$/u, '').replace(/’/gu, "'");
+  if (token.length === 0 || token.length > MAX_TERM_LENGTH || STOPWORDS.has(token)) return { token, term: '' };
+  return { token, term: /^[a-z]+$/.test(token) ? stemmer(token) : token };
+}
+
+/**
+ * Terms of recently seen tokens. Stemming and the regular expressions around it cost more than the rest of the
+ * write path's text processing, and a vocabulary repeats, so each word form is derived once while it stays in use:
+ * two generations of TERM_CACHE_SIZE, the older dropped when the newer fills (bounded memory, no per-hit upkeep).
+ */
+let recentTerms = new Map<string, TokenTerm>();
+let olderTerms = new Map<string, TokenTerm>();
+
+function termOf(raw: string): TokenTerm {
+  const cached = recentTerms.get(raw);
+  if (cached !== undefined) return cached;
+  // Longer tokens are never indexed as they are; they are not worth a cache entry.
+  if (raw.length > MAX_TERM_LENGTH + 2) return deriveTerm(raw);
+  const derived = olderTerms.get(raw) ?? deriveTerm(raw);
+  if (recentTerms.size >= TERM_CACHE_SIZE) {
+    olderTerms = recentTerms;
+    recentTerms = new Map();
+  }
+  recentTerms.set(raw, derived);
+  return derived;
+}
+
 /** Index terms of a token list: stop words dropped, Porter-stemmed. */
 export function indexTerms(tokens: readonly string[]): IndexTerms {
   const counts = new Map<string, number>();
   const surface = new Map<string, string>();
   let length = 0;
   for (const raw of tokens) {
-    const token = raw.replace(/['’]s$/u, '').replace(/’/gu, "'");
-    if (token.length === 0 || token.length > MAX_TERM_LENGTH || STOPWORDS.has(token)) continue;
-    const term = /^[a-z]+$/.test(token) ? stemmer(token) : token;
+    const { token, term } = termOf(raw);
     if (term.length === 0) continue;
-    counts.set(term, (counts.get(term) ?? 0) + 1);
-    if (!surface.has(term)) surface.set(term, token);
+    const count = counts.get(term);
+    if (count === undefined) {
+      counts.set(term, 1);
+      surface.set(term, token);
+    } else {
+      counts.set(term, count + 1);
+    }
     length += 1;
   }
   return { counts, length, surface };
@@ -52,6 +104,13 @@ export function queryTerms(text: string): string[] {
  * with equal hashes are the same observation repeated.
  */
 export function contentHash(kind: string, content: string): string {
-  const folded = content.normalize('NFKC').toLowerCase().replace(/\s+/gu, ' ').trim();
-  return createHash('sha256').update(kind).update('\x00').update(folded).digest('base64url').slice(0, 22);
+  return contentHashOfFolded(kind, foldText(content));
+}
+
+/** contentHash() of content already passed through foldText(). */
+export function contentHashOfFolded(kind: string, folded: string): string {
+  // Most text has no space to collapse (single spaces only): skip building the same string again.
+  const spaced = SPACE_TO_COLLAPSE.test(folded) ? folded.replace(/\s+/gu, ' ') : folded;
+  // One-shot hash of kind NUL content: the same bytes as hashing the three in turn, without a Hash object.
+  return hash('sha256', `${kind}\x00${spaced.trim()}`, 'base64url').slice(0, 22);
 }

@@ -106,7 +106,8 @@ export function validateMemoryInput(input: MemoryInput__Output, path: string, li
     if (utf8Length(tag) > limits.tagBytes) throw invalidArgument(`${f('tags')}[${i}]`, `must be at most ${limits.tagBytes} bytes`);
     if (CONTROL.test(tag)) throw invalidArgument(`${f('tags')}[${i}]`, 'must not contain control characters');
   });
-  const tags = [...new Set(input.tags)];
+  // Duplicates dropped (first occurrence kept); none to drop in fewer than two tags.
+  const tags = input.tags.length < 2 ? input.tags : [...new Set(input.tags)];
 
   const attributeKeys = Object.keys(input.attributes);
   if (attributeKeys.length > limits.attributes) throw invalidArgument(f('attributes'), `must have at most ${limits.attributes} entries`);

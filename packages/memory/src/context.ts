@@ -1,6 +1,6 @@
 import type { ShardConfig } from '@engram/config';
 import type { Logger } from '@engram/telemetry';
-import type { Clock, HybridLogicalClock, Store } from '@engram/storage';
+import type { Clock, CommitRequest, HybridLogicalClock, Store, StoredMemory } from '@engram/storage';
 import type { CounterBook, WriteMeta } from './counters.js';
 import type { KeyedLock } from './keyed-lock.js';
 import type { RecordReader } from './records.js';
@@ -28,23 +28,29 @@ export const subjectLockKey = (tenant: string, subject: string) => `${tenant}\x0
 
 /**
  * Queues a write and returns its commit (not awaited, so the subject's lock can be released before the batch is
- * written). Afterwards the records it wrote are published to the cache; on failure the holds are released.
+ * written). When it commits, the records it wrote are published to the cache before anyone waiting resumes.
  */
 export function queueWrite(
   ctx: ShardContext,
   tenant: string,
   subject: string,
-  request: Parameters<Store<WriteMeta>['write']>[0],
-  published: [string, import('@engram/storage').StoredMemory | undefined][],
+  request: CommitRequest<WriteMeta>,
+  published: [string, StoredMemory | undefined][],
 ): Promise<void> {
-  const commit = ctx.store.write(request).then(() => {
-    for (const [key, record] of published) ctx.records.committed(key, record);
-  });
   const lockKey = subjectLockKey(tenant, subject);
-  ctx.lastCommit.set(lockKey, commit);
-  const forget = () => {
-    if (ctx.lastCommit.get(lockKey) === commit) ctx.lastCommit.delete(lockKey);
-  };
-  commit.then(forget, forget);
+  let commit: Promise<void> | undefined;
+  let settled = false;
+  commit = ctx.store.write(request, (ok) => {
+    settled = true;
+    if (ok) for (const [key, record] of published) ctx.records.committed(key, record);
+    if (commit !== undefined && ctx.lastCommit.get(lockKey) === commit) ctx.lastCommit.delete(lockKey);
+  });
+  // A write refused at once has settled already: nothing to wait for.
+  if (!settled) ctx.lastCommit.set(lockKey, commit);
+  // Whoever awaits the commit sees a failure; one that stopped waiting (after an error of its own) must not turn
+  // it into an unhandled rejection.
+  commit.catch(ignore);
   return commit;
 }
+
+function ignore(): void {}

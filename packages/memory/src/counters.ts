@@ -73,6 +73,8 @@ export class CounterBook implements BatchContributor<WriteMeta> {
   /** Metas whose deltas are applied and not yet settled. */
   private readonly applied = new WeakSet<WriteMeta>();
   private store!: Store<WriteMeta>;
+  /** What a released hold calls (one function for all holds). */
+  private readonly trimOnRelease = () => this.trim();
 
   constructor(private readonly maxSubjects = 200_000) {}
 
@@ -108,7 +110,7 @@ export class CounterBook implements BatchContributor<WriteMeta> {
 
   /** Pins a subject's counters for a write about to be queued; release it if the write is not queued. */
   hold(tenant: string, subject: string): Hold {
-    return new Hold(this.entry(tenant, subject), () => this.trim());
+    return new Hold(this.entry(tenant, subject), this.trimOnRelease);
   }
 
   /** A subject's counters (a copy). */
@@ -124,8 +126,7 @@ export class CounterBook implements BatchContributor<WriteMeta> {
     return this.tenants;
   }
 
-  private apply(d: CounterDelta, sign: 1 | -1): [string, SubjectEntry] {
-    const key = subjectCountersKey(d.tenant, d.subject);
+  private apply(d: CounterDelta, sign: 1 | -1, key = subjectCountersKey(d.tenant, d.subject)): SubjectEntry {
     const e = this.subjects.get(key);
     if (!e) throw new Error(`counters of ${key} are not held`);
     let t = this.tenants.get(d.tenant);
@@ -141,22 +142,26 @@ export class CounterBook implements BatchContributor<WriteMeta> {
     for (const [layer, n] of d.layers) t.layers.set(layer, (t.layers.get(layer) ?? 0) + sign * n);
     if (before === 0 && e.counts.memories > 0) t.subjects += 1;
     if (before > 0 && e.counts.memories === 0) t.subjects -= 1;
-    return [key, e];
+    return e;
   }
 
   contribute(metas: readonly WriteMeta[]): BatchOp[] {
     // Check before changing anything, so a failure leaves the counters as they were.
+    const keys: string[] = [];
     for (const meta of metas) {
       for (const d of meta.deltas) {
-        if (!this.subjects.has(subjectCountersKey(d.tenant, d.subject))) throw new Error(`counters of ${d.tenant}/${d.subject} are not held`);
+        const key = subjectCountersKey(d.tenant, d.subject);
+        if (!this.subjects.has(key)) throw new Error(`counters of ${d.tenant}/${d.subject} are not held`);
+        keys.push(key);
       }
     }
     const subjects = new Map<string, SubjectEntry>();
     const tenants = new Set<string>();
+    let k = 0;
     for (const meta of metas) {
       for (const d of meta.deltas) {
-        const [key, e] = this.apply(d, 1);
-        subjects.set(key, e);
+        const key = keys[k++]!;
+        subjects.set(key, this.apply(d, 1, key));
         tenants.add(d.tenant);
       }
       this.applied.add(meta);

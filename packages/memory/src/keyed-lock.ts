@@ -1,26 +1,37 @@
+/** The sections waiting for a held key, in arrival order (created on first contention). */
+interface Holder {
+  waiting: (() => void)[] | undefined;
+}
+
 /**
  * Serialises async sections per key (a subject): a section starts when the previous one for its key has ended.
- * Sections for different keys run concurrently. Keys without waiters take no memory.
+ * Sections for different keys run concurrently. Keys without waiters take no memory, and a section that finds
+ * its key free starts without waiting on anything (the common case: no promise beyond the section's own).
  */
 export class KeyedLock {
-  private readonly tails = new Map<string, Promise<void>>();
+  private readonly holders = new Map<string, Holder>();
 
   async run<T>(key: string, section: () => Promise<T>): Promise<T> {
-    const previous = this.tails.get(key);
-    let release!: () => void;
-    const tail = new Promise<void>((resolve) => (release = resolve));
-    this.tails.set(key, tail);
+    let holder = this.holders.get(key);
+    if (holder === undefined) {
+      holder = { waiting: undefined };
+      this.holders.set(key, holder);
+    } else {
+      const held = holder;
+      await new Promise<void>((resolve) => (held.waiting ??= []).push(resolve));
+    }
     try {
-      if (previous) await previous;
       return await section();
     } finally {
-      if (this.tails.get(key) === tail) this.tails.delete(key);
-      release();
+      // The key passes straight to the next waiter, so a newcomer cannot slip in between.
+      const next = holder.waiting?.shift();
+      if (next !== undefined) next();
+      else this.holders.delete(key);
     }
   }
 
   /** Keys with a running or waiting section. */
   get size(): number {
-    return this.tails.size;
+    return this.holders.size;
   }
 }

@@ -1,3 +1,4 @@
+import { randomFillSync } from 'node:crypto';
 import { promisify } from 'node:util';
 import { deflateRaw } from 'node:zlib';
 import { monotonicFactory } from 'ulid';
@@ -14,7 +15,7 @@ import {
   type MemoryInput__Output,
   type RememberResponse,
 } from '@engram/protocol';
-import { layerPriority, processMemory, retentionMs, validateMemoryInput, type ProcessedMemory } from '@engram/cognition';
+import { layerPriority, processMemory, retentionMs, validateMemoryInput, type ProcessedMemory, type ProcessingOptions } from '@engram/cognition';
 import {
   EMPTY,
   encodeCount,
@@ -22,16 +23,38 @@ import {
   hashEntryCodec,
   hashKey,
   memoryKey,
-  postingKey,
+  postingKeys,
   recordCodec,
   tombstoneKey,
   type BatchOp,
+  type HlcTimestamp,
   type StoredMemory,
 } from '@engram/storage';
 import { queueWrite, subjectLockKey, type ShardContext } from './context.js';
+import { RecentHashes } from './recent-hashes.js';
 import type { Hold } from './counters.js';
 
 const deflate = promisify(deflateRaw);
+const NO_PAYLOAD = Buffer.alloc(0);
+/** Random bytes drawn per refill of the id generator's pool. */
+const RANDOM_POOL_BYTES = 4096;
+
+/**
+ * A PRNG for ulid drawing bytes from the system CSPRNG a pool at a time. ulid asks for one random number per
+ * character and its default source makes a getRandomValues call for each; this gives the same distribution
+ * (a uniform byte / 256) at one call per RANDOM_POOL_BYTES characters.
+ */
+export function pooledRandom(poolBytes = RANDOM_POOL_BYTES): () => number {
+  const pool = new Uint8Array(poolBytes);
+  let next = poolBytes;
+  return () => {
+    if (next === poolBytes) {
+      randomFillSync(pool);
+      next = 0;
+    }
+    return pool[next++]! / 256;
+  };
+}
 
 /** A validated, processed input ready to be written (everything that needs no lock). */
 export interface PreparedMemory {
@@ -66,19 +89,71 @@ function responseOf(r: StoredMemory, deduplicated: boolean): RememberResponse {
 }
 
 /**
+ * The record of a new memory, as decoding its encoding would give it (so that it can be cached and answered from
+ * without decoding what was just encoded): float fields rounded to 32 bits, every field present, and nothing
+ * shared with the request, which its caller may reuse (the payload in a buffer of its own, not a view into the
+ * request's; the lists and attributes copied).
+ */
+function newRecord(p: PreparedMemory, id: string, now: number, expiresAtMs: number, version: HlcTimestamp): StoredMemory {
+  const { input, terms } = p.processed;
+  const termCounts: StoredMemory['terms'] = [];
+  terms.counts.forEach((count, term) => termCounts.push({ term, count }));
+  return {
+    id,
+    subject: input.subject,
+    layer: p.processed.layer,
+    kind: input.kind,
+    content: input.content,
+    tags: [...input.tags],
+    attributes: { ...input.attributes },
+    payload: p.payload.length === 0 ? NO_PAYLOAD : Buffer.from(p.payload),
+    payloadDeflated: p.payloadDeflated,
+    embedding: input.embedding ? input.embedding.map(Math.fround) : [],
+    occurredAtMs: input.occurredAtMs ?? now,
+    ingestedAtMs: now,
+    importance: Math.fround(p.processed.importance),
+    valence: Math.fround(p.processed.valence),
+    arousal: Math.fround(p.processed.arousal),
+    accessCount: 0,
+    recentAccessMs: [],
+    versionWallMs: version.wallMs,
+    versionLogical: version.logical,
+    versionNode: version.node,
+    expiresAtMs,
+    expiryExplicit: input.expiresAtMs !== undefined || input.ttlMs !== undefined,
+    evidenceIds: [...input.evidenceIds],
+    keywords: p.processed.keywords,
+    contentHash: p.processed.hash,
+    terms: termCounts,
+    length: terms.length,
+  };
+}
+
+/**
  * The write path of Remember and RememberBatch: validation and processing outside any lock, then, under the
  * subject's lock, idempotency (client ids), tombstones and duplicate detection, and the queued write of the
  * record with its postings, hash entry and expiry entry.
  */
 export class MemoryWriter {
-  private readonly newId = monotonicFactory();
+  private readonly newId = monotonicFactory(pooledRandom());
+  /** Hash entries written lately, so that most inserts skip reading theirs; absent when dedup is off. */
+  private readonly recentHashes: RecentHashes | undefined;
+  private readonly processing: ProcessingOptions;
 
-  constructor(private readonly ctx: ShardContext) {}
+  constructor(private readonly ctx: ShardContext) {
+    const { emotionThreshold, maxKeywords } = ctx.config.processing;
+    this.processing = { emotionThreshold, maxKeywords };
+    const window = ctx.config.processing.dedupWindow;
+    if (window > 0) {
+      this.recentHashes = new RecentHashes(window, () => ctx.clock.now());
+      void this.recentHashes.load(ctx.store);
+    }
+  }
 
   async prepare(input: MemoryInput__Output, path: string): Promise<PreparedMemory> {
-    const { limits, processing, storage } = this.ctx.config;
+    const { limits, storage } = this.ctx.config;
     const valid = validateMemoryInput(input, path, limits, this.ctx.clock.now());
-    const processed = processMemory(valid, { emotionThreshold: processing.emotionThreshold, maxKeywords: processing.maxKeywords });
+    const processed = processMemory(valid, this.processing);
     const deflated = valid.payload.length > storage.payloadDeflateThreshold;
     return { processed, payload: deflated ? await deflate(valid.payload) : valid.payload, payloadDeflated: deflated };
   }
@@ -101,29 +176,34 @@ export class MemoryWriter {
           throw failedPrecondition(`${path}.id: ${input.id} was forgotten; a forgotten memory cannot be written again`);
         }
       }
+      const dedupKey = this.recentHashes ? hashKey(tenant, input.subject, p.processed.hash) : undefined;
       // A client-chosen id names this memory: it is stored under that id even when its content repeats.
-      const duplicate = input.id === undefined ? await this.recentDuplicate(tenant, p, now) : undefined;
-      if (duplicate) return this.reinforceDuplicate(tenant, duplicate, p.processed.hash, now, hold);
-      return this.insert(tenant, p, input.id ?? this.newId(now), now, hold);
+      const entryId = input.id === undefined && dedupKey !== undefined ? this.recentEntryId(dedupKey, now) : undefined;
+      const duplicate = entryId === undefined ? undefined : await this.liveMemory(tenant, input.subject, entryId, now);
+      if (duplicate) return this.reinforceDuplicate(tenant, duplicate, dedupKey!, now, hold);
+      return this.insert(tenant, p, input.id ?? this.newId(now), now, hold, dedupKey);
     } catch (err) {
       hold.release();
       throw err;
     }
   }
 
-  private async recentDuplicate(tenant: string, p: PreparedMemory, now: number): Promise<StoredMemory | undefined> {
+  /** The memory id of a hash entry ingested within the dedup window, if there is one. */
+  private recentEntryId(dedupKey: string, now: number): string | undefined {
     const window = this.ctx.config.processing.dedupWindow;
-    if (window === 0) return undefined;
-    const { input, hash } = p.processed;
-    const bytes = this.ctx.store.peek(hashKey(tenant, input.subject, hash));
+    if (!this.recentHashes!.mayHave(dedupKey, now - window)) return undefined;
+    const bytes = this.ctx.store.peek(dedupKey);
     if (!bytes) return undefined;
     const entry = hashEntryCodec.decode(bytes);
-    if (now - entry.ingestedAtMs > window) return undefined;
-    const existing = await this.ctx.records.get(memoryKey(tenant, input.subject, entry.id));
+    return now - entry.ingestedAtMs > window ? undefined : entry.id;
+  }
+
+  private async liveMemory(tenant: string, subject: string, id: string, now: number): Promise<StoredMemory | undefined> {
+    const existing = await this.ctx.records.get(memoryKey(tenant, subject, id));
     return existing && (existing.expiresAtMs === 0 || existing.expiresAtMs > now) ? existing : undefined;
   }
 
-  private reinforceDuplicate(tenant: string, existing: StoredMemory, hash: string, now: number, hold: Hold): Applied {
+  private reinforceDuplicate(tenant: string, existing: StoredMemory, dedupKey: string, now: number, hold: Hold): Applied {
     const ctx = this.ctx;
     const key = memoryKey(tenant, existing.subject, existing.id);
     const expiresAtMs = extendedExpiry(existing, now, retentionMs(existing.layer, ctx.config.retention));
@@ -136,72 +216,43 @@ export class MemoryWriter {
     const bytes = recordCodec.encode(updated);
     const ops: BatchOp[] = [
       { type: 'put', key, value: bytes },
-      { type: 'put', key: hashKey(tenant, existing.subject, hash), value: hashEntryCodec.encode({ id: existing.id, ingestedAtMs: now }) },
+      { type: 'put', key: dedupKey, value: hashEntryCodec.encode({ id: existing.id, ingestedAtMs: now }) },
       ...expiryMoves(tenant, existing, expiresAtMs),
     ];
     const stored = recordCodec.decode(bytes);
+    this.recentHashes!.note(dedupKey, now);
     const commit = queueWrite(ctx, tenant, existing.subject, { ops, priority: layerPriority(existing.layer), meta: { deltas: [], holds: [hold] } }, [
       [key, stored],
     ]);
     return { response: responseOf(stored, true), commit };
   }
 
-  private insert(tenant: string, p: PreparedMemory, id: string, now: number, hold: Hold): Applied {
+  /** Writes a new memory; dedupKey names its hash entry (none when dedup is off). */
+  private insert(tenant: string, p: PreparedMemory, id: string, now: number, hold: Hold, dedupKey: string | undefined): Applied {
     const ctx = this.ctx;
     const { input, terms } = p.processed;
-    const version = ctx.hlc.now();
     const retention = retentionMs(p.processed.layer, ctx.config.retention);
     const expiresAtMs =
       input.expiresAtMs ?? (input.ttlMs !== undefined ? now + input.ttlMs : Number.isFinite(retention) ? now + retention : 0);
     const key = memoryKey(tenant, input.subject, id);
-    const bytes = recordCodec.encode({
-      id,
-      subject: input.subject,
-      layer: p.processed.layer,
-      kind: input.kind,
-      content: input.content,
-      tags: input.tags,
-      attributes: input.attributes,
-      payload: p.payload,
-      payloadDeflated: p.payloadDeflated,
-      embedding: input.embedding ?? [],
-      occurredAtMs: input.occurredAtMs ?? now,
-      ingestedAtMs: now,
-      importance: p.processed.importance,
-      valence: p.processed.valence,
-      arousal: p.processed.arousal,
-      accessCount: 0,
-      recentAccessMs: [],
-      versionWallMs: version.wallMs,
-      versionLogical: version.logical,
-      versionNode: version.node,
-      expiresAtMs,
-      expiryExplicit: input.expiresAtMs !== undefined || input.ttlMs !== undefined,
-      evidenceIds: input.evidenceIds,
-      keywords: p.processed.keywords,
-      contentHash: p.processed.hash,
-      terms: [...terms.counts].map(([term, count]) => ({ term, count })),
-      length: terms.length,
-    });
-    const ops: BatchOp[] = [{ type: 'put', key, value: bytes }];
-    for (const [term, count] of terms.counts) {
-      ops.push({ type: 'put', key: postingKey(tenant, term, input.subject, id), value: encodeCount(count) });
+    const stored = newRecord(p, id, now, expiresAtMs, ctx.hlc.now());
+    const ops: BatchOp[] = [{ type: 'put', key, value: recordCodec.encode(stored) }];
+    if (dedupKey !== undefined) {
+      ops.push({ type: 'put', key: dedupKey, value: hashEntryCodec.encode({ id, ingestedAtMs: now }) });
+      this.recentHashes!.note(dedupKey, now);
     }
-    if (ctx.config.processing.dedupWindow > 0) {
-      ops.push({
-        type: 'put',
-        key: hashKey(tenant, input.subject, p.processed.hash),
-        value: hashEntryCodec.encode({ id, ingestedAtMs: now }),
-      });
-    }
-    if (expiresAtMs !== 0) ops.push({ type: 'put', key: expiryKey(expiresAtMs, tenant, input.subject, id), value: EMPTY });
-    const stored = recordCodec.decode(bytes);
+    // Postings and the expiry entry are only scanned, and whatever rewrites them later writes the record too.
+    const indexOps: BatchOp[] = [];
+    const postingKeyOf = postingKeys(tenant, input.subject, id);
+    for (const t of stored.terms) indexOps.push({ type: 'put', key: postingKeyOf(t.term), value: encodeCount(t.count) });
+    if (expiresAtMs !== 0) indexOps.push({ type: 'put', key: expiryKey(expiresAtMs, tenant, input.subject, id), value: EMPTY });
     const commit = queueWrite(
       ctx,
       tenant,
       input.subject,
       {
         ops,
+        indexOps,
         priority: layerPriority(p.processed.layer),
         meta: {
           deltas: [{ tenant, subject: input.subject, memories: 1, length: terms.length, layers: [[p.processed.layer, 1]] }],

@@ -1,4 +1,5 @@
 import { messageType } from '@engram/protocol';
+import { encodeHashEntry, encodeMemoryRecord } from './record-encoder.js';
 import type {
   HashEntry__Output,
   MemoryRecord,
@@ -40,17 +41,22 @@ function wireCodec<In, Out>(fullName: string): Codec<In, Out> {
 
 export type StoredMemory = MemoryRecord__Output;
 
-export const recordCodec: Codec<MemoryRecord, StoredMemory> = codec('engram.storage.v1.MemoryRecord');
+/** Encoded by hand (record-encoder.ts: the same bytes, without protobufjs's per-field garbage), decoded generically. */
+export const recordCodec: Codec<MemoryRecord, StoredMemory> = { ...codec('engram.storage.v1.MemoryRecord'), encode: encodeMemoryRecord };
 export const tenantCountersCodec: Codec<TenantCounters__Output, TenantCounters__Output> = codec('engram.storage.v1.TenantCounters');
 export const subjectCountersCodec: Codec<SubjectCounters__Output, SubjectCounters__Output> = codec('engram.storage.v1.SubjectCounters');
-export const hashEntryCodec: Codec<HashEntry__Output, HashEntry__Output> = codec('engram.storage.v1.HashEntry');
+export const hashEntryCodec: Codec<HashEntry__Output, HashEntry__Output> = { ...codec('engram.storage.v1.HashEntry'), encode: encodeHashEntry };
 export const weightCodec: Codec<WeightRecord__Output, WeightRecord__Output> = codec('engram.storage.v1.WeightRecord');
 export const patternCodec: Codec<Pattern, Pattern__Output> = wireCodec('engram.v1.Pattern');
 export const dreamStateCodec: Codec<DreamState, DreamState__Output> = wireCodec('engram.shard.v1.DreamState');
 export const tombstoneCodec: Codec<{ forgottenAtMs: number }, { forgottenAtMs: number }> = codec('engram.storage.v1.Tombstone');
 
-/** A posting's value: the term's frequency in the memory, as a varint. */
+/** The one-byte varints, shared: almost every term occurs fewer than 128 times in a memory. */
+const SMALL_COUNTS = Array.from({ length: 0x80 }, (_, n) => Uint8Array.of(n));
+
+/** A posting's value: the term's frequency in the memory, as a varint. Small values are shared: do not modify. */
 export function encodeCount(n: number): Uint8Array {
+  if ((n & 0x7f) === n) return SMALL_COUNTS[n]!;
   const out: number[] = [];
   let v = n;
   while (v >= 0x80) {

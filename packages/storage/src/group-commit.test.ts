@@ -386,3 +386,90 @@ describe('GroupCommitWriter contributor', () => {
     expect(decodeCount((await db.get('counter'))!)).toBe(5);
   });
 });
+
+/** A contributor that fails every batch. */
+const failing = (): BatchContributor<number> => ({
+  contribute: () => {
+    throw new Error('contributor broke');
+  },
+});
+
+describe('GroupCommitWriter index ops', () => {
+  it('commits index ops with the write, atomically, without showing them as pending', async () => {
+    const stats: BatchStats[] = [];
+    const { db, writer } = await setup({}, undefined, (s) => stats.push(s));
+    const written = writer.write({ ops: [put('rec', 'r')], indexOps: [put('idx1', '1'), put('idx2', '22')], priority: 1 });
+    expect(text(writer.read('rec'))).toBe('r');
+    expect(writer.read('idx1')).toBeUndefined();
+    await written;
+    expect((await db.getMany(['rec', 'idx1', 'idx2'])).map(text)).toEqual(['r', '1', '22']);
+    expect(stats[0]).toMatchObject({ writes: 1, ops: 3, bytes: 3 + 1 + 4 + 1 + 4 + 2 });
+  });
+
+  it('keeps a later write of an index key behind the earlier one through the key they share', async () => {
+    const recorder = new Recorder();
+    const { db, writer } = await setup({ maxWrites: 1 }, recorder);
+    const queued: Promise<void>[] = [];
+    recorder.during = () => {
+      queued.push(writer.write({ ops: [put('rec', 'v1')], indexOps: [put('idx', 'old')], priority: 1, meta: 'insert' }));
+      // Deletes the index entry along with the record it belongs to, at a higher priority.
+      queued.push(writer.write({ ops: [del('rec'), del('idx')], priority: 7, meta: 'forget' }));
+    };
+    await writer.write({ ops: [put('first', 'x')], priority: 0, meta: 'first' });
+    await Promise.all(queued);
+    expect(recorder.batches).toEqual([['first'], ['insert'], ['forget']]);
+    expect(await db.getMany(['rec', 'idx'])).toEqual([undefined, undefined]);
+  });
+
+  it('does not write the index ops of a failed batch', async () => {
+    const { db, writer } = await setup<number>({}, failing());
+    await rejection(writer.write({ ops: [put('rec', 'x')], indexOps: [put('idx', 'y')], priority: 1, meta: 1 }));
+    expect(await db.getMany(['rec', 'idx'])).toEqual([undefined, undefined]);
+  });
+});
+
+describe('GroupCommitWriter onSettled', () => {
+  it('is called once before the write resolves, when its data is readable', async () => {
+    const { db, writer } = await setup();
+    const calls: [boolean, string | null | undefined][] = [];
+    let resolved = false;
+    const done = writer
+      .write({ ops: [put('k', 'v')], priority: 1 }, (ok) => {
+        expect(resolved).toBe(false);
+        calls.push([ok, text(db.getSync('k'))]);
+      })
+      .then(() => (resolved = true));
+    await done;
+    expect(calls).toEqual([[true, 'v']]);
+  });
+
+  it('is told a failed batch did not commit, before the write rejects', async () => {
+    const { writer } = await setup<number>({}, failing());
+    const calls: boolean[] = [];
+    const err = await rejection(writer.write({ ops: [put('k', 'v')], priority: 1, meta: 1 }, (ok) => calls.push(ok)));
+    expect(err.code).toBe(UNAVAILABLE);
+    expect(calls).toEqual([false]);
+  });
+
+  it('is told at once when a write is refused', async () => {
+    const { writer } = await setup({ maxPending: 1 });
+    const accepted = writer.write({ ops: [put('a', 'x')], priority: 1 });
+    const calls: boolean[] = [];
+    const refused = writer.write({ ops: [put('b', 'x')], priority: 1 }, (ok) => calls.push(ok));
+    expect(calls).toEqual([false]);
+    expect((await rejection(refused)).code).toBe(RESOURCE_EXHAUSTED);
+    await accepted;
+  });
+
+  it('fails the write when it throws, and leaves the other writes of the batch alone', async () => {
+    const { db, writer } = await setup();
+    const broken = writer.write({ ops: [put('a', 'x')], priority: 1 }, () => {
+      throw new Error('publish failed');
+    });
+    const fine = writer.write({ ops: [put('b', 'x')], priority: 1 });
+    await expect(broken).rejects.toThrow('publish failed');
+    await expect(fine).resolves.toBeUndefined();
+    // The batch itself committed.
+    expect((await db.getMany(['a', 'b'])).map(text)).toEqual(['x', 'x']);
+  });
+});

@@ -1,4 +1,4 @@
-import type { ClassicLevel } from 'classic-level';
+import type { ChainedBatch, ClassicLevel } from 'classic-level';
 import { context, SpanKind, SpanStatusCode, trace, type Context, type Link } from '@opentelemetry/api';
 import { nodeMetrics, tracer } from '@engram/telemetry';
 import { resourceExhausted, unavailable } from '@engram/protocol';
@@ -12,6 +12,13 @@ export interface BatchOp {
 /** One logical write: its ops are committed atomically, in the same LevelDB batch. */
 export interface CommitRequest<M> {
   ops: BatchOp[];
+  /**
+   * Ops on index entries that are only ever scanned, never read by key (postings, expiry entries): committed
+   * with ops, after them, but kept out of the overlay, whose upkeep would cost more than the rest of the write.
+   * A later write of such a key must also write, in its ops, a key that this write has in ops (the memory's
+   * record), so that it cannot overtake this write.
+   */
+  indexOps?: BatchOp[];
   /** Higher is committed first when writes queue up (0..7). */
   priority: number;
   /** Handed to the contributor when the write joins a batch. */
@@ -47,11 +54,13 @@ export interface BatchStats {
 
 interface Pending<M> {
   ops: BatchOp[];
+  indexOps: BatchOp[] | undefined;
   bytes: number;
   meta: M | undefined;
   seq: number;
   /** The trace context of the call that wrote it: the batch span's parent (first write) or links (others). */
   context: Context;
+  onSettled: ((ok: boolean) => void) | undefined;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -64,11 +73,20 @@ interface OverlayEntry {
 
 const PRIORITIES = 8;
 
+/** Adds ops to a chained batch; returns how many. */
+function addOps(chained: ChainedBatch<ClassicLevel<string, Uint8Array>, string, Uint8Array>, ops: readonly BatchOp[]): number {
+  for (const op of ops) {
+    if (op.type === 'put') chained.put(op.key, op.value!);
+    else chained.del(op.key);
+  }
+  return ops.length;
+}
+
 /**
  * Group commit: concurrent writes are collected into one LevelDB batch, higher priorities first, and each write
- * is acknowledged only after its batch is written. Until then its ops are visible to read() (the overlay), so a
- * read-modify-write that follows an unacknowledged write sees it. A write that touches a key of a still-pending
- * write never overtakes it: it takes that write's priority if lower.
+ * is acknowledged only after its batch is written. Until then its ops (not its index ops) are visible to read()
+ * (the overlay), so a read-modify-write that follows an unacknowledged write sees it. A write that touches a key
+ * of a still-pending write never overtakes it: it takes that write's priority if lower.
  */
 export class GroupCommitWriter<M = unknown> {
   private readonly queues: Pending<M>[][] = Array.from({ length: PRIORITIES }, () => []);
@@ -99,25 +117,31 @@ export class GroupCommitWriter<M = unknown> {
     return this.overlay.get(key)?.value;
   }
 
-  /** Resolves when the write's batch is durable (per the sync option); rejects if it could not be written. */
-  write(request: CommitRequest<M>): Promise<void> {
-    if (this.closed) return Promise.reject(unavailable('store is closing'));
+  /**
+   * Resolves when the write's batch is durable (per the sync option); rejects if it could not be written.
+   * onSettled, if given, is called once just before the promise settles (also when the write is refused): work
+   * that must happen before any waiter resumes, without a promise of its own.
+   */
+  write(request: CommitRequest<M>, onSettled?: (ok: boolean) => void): Promise<void> {
+    if (this.closed) return refused(unavailable('store is closing'), onSettled);
     if (this.queued >= this.options.maxPending) {
-      return Promise.reject(resourceExhausted(`write queue full (${this.options.maxPending} pending writes)`));
+      return refused(resourceExhausted(`write queue full (${this.options.maxPending} pending writes)`), onSettled);
     }
     let priority = Math.min(PRIORITIES - 1, Math.max(0, Math.floor(request.priority)));
+    const { ops, indexOps } = request;
     let bytes = 0;
-    for (const op of request.ops) {
+    for (const op of ops) {
       bytes += op.key.length + (op.value?.length ?? 0);
       const earlier = this.overlay.get(op.key);
-      if (earlier && earlier.priority < priority) priority = earlier.priority;
+      if (earlier !== undefined && earlier.priority < priority) priority = earlier.priority;
     }
+    if (indexOps !== undefined) for (const op of indexOps) bytes += op.key.length + (op.value?.length ?? 0);
     const seq = ++this.seq;
-    for (const op of request.ops) {
+    for (const op of ops) {
       this.overlay.set(op.key, { value: op.type === 'put' ? op.value! : null, seq, priority });
     }
     return new Promise<void>((resolve, reject) => {
-      this.queues[priority]!.push({ ops: request.ops, bytes, meta: request.meta, seq, context: context.active(), resolve, reject });
+      this.queues[priority]!.push({ ops, indexOps, bytes, meta: request.meta, seq, context: context.active(), onSettled, resolve, reject });
       this.queued += 1;
       this.schedule();
     });
@@ -203,24 +227,24 @@ export class GroupCommitWriter<M = unknown> {
       if (sc) links.push({ context: sc });
     }
     const span = tracer().startSpan('leveldb.batch', { kind: SpanKind.INTERNAL, links, attributes: { 'engram.batch.writes': batch.length, 'engram.batch.sync': this.options.sync } }, batch[0]!.context);
-    const metas = batch.flatMap((w) => (w.meta === undefined ? [] : [w.meta]));
-    const ops: BatchOp[] = [];
+    const metas: M[] = [];
     let bytes = 0;
     for (const w of batch) {
-      for (const op of w.ops) ops.push(op);
+      if (w.meta !== undefined) metas.push(w.meta);
       bytes += w.bytes;
     }
+    let opCount = 0;
     let ok = true;
     let failure: unknown;
     try {
       const extra = this.contributor?.contribute(metas) ?? [];
-      for (const op of extra) ops.push(op);
       // A chained batch costs about a third of an array batch per op (no per-op option objects).
       const chained = this.db.batch();
-      for (const op of ops) {
-        if (op.type === 'put') chained.put(op.key, op.value!);
-        else chained.del(op.key);
+      for (const w of batch) {
+        opCount += addOps(chained, w.ops);
+        if (w.indexOps !== undefined) opCount += addOps(chained, w.indexOps);
       }
+      opCount += addOps(chained, extra);
       await chained.write({ sync: this.options.sync });
     } catch (err) {
       ok = false;
@@ -237,14 +261,34 @@ export class GroupCommitWriter<M = unknown> {
     if (!ok) this.totals.failedBatches += 1;
     this.contributor?.settled?.(metas, ok);
     const durationMs = performance.now() - started;
-    span.setAttributes({ 'engram.batch.ops': ops.length, 'engram.batch.bytes': bytes });
+    span.setAttributes({ 'engram.batch.ops': opCount, 'engram.batch.bytes': bytes });
     if (!ok) span.setStatus({ code: SpanStatusCode.ERROR, message: String(failure) });
     span.end();
     nodeMetrics().storageBatch(batch.length, bytes, durationMs / 1000);
-    this.onBatch?.({ writes: batch.length, ops: ops.length, bytes, durationMs, ok });
-    for (const w of batch) {
-      if (ok) w.resolve();
-      else w.reject(unavailable('storage write failed', failure));
+    this.onBatch?.({ writes: batch.length, ops: opCount, bytes, durationMs, ok });
+    for (const w of batch) settle(w, ok ? undefined : unavailable('storage write failed', failure));
+  }
+}
+
+/** Settles a write: its onSettled first (a throw there fails the write), then its promise. */
+function settle(w: Pending<unknown>, error: unknown): void {
+  if (w.onSettled !== undefined) {
+    try {
+      w.onSettled(error === undefined);
+    } catch (err) {
+      error ??= err;
     }
   }
+  if (error === undefined) w.resolve();
+  else w.reject(error);
+}
+
+/** A write refused before it was queued: onSettled told at once, the refusal returned as a rejection. */
+function refused(error: unknown, onSettled: ((ok: boolean) => void) | undefined): Promise<void> {
+  try {
+    onSettled?.(false);
+  } catch {
+    // The refusal is what the caller must see; a failing onSettled has nothing to add to it.
+  }
+  return Promise.reject(error);
 }

@@ -10,6 +10,7 @@ import {
   parsePostingKey,
   parseTimedKey,
   postingKey,
+  postingKeys,
   postingPrefix,
   prefixEnd,
   prefixRange,
@@ -104,6 +105,17 @@ describe('posting keys', () => {
       for (const subject of SUBJECTS) {
         const key = postingKey(tenant, 'café', subject, '01X');
         expect(parsePostingKey(key)).toEqual({ tenant, term: 'café', subject, id: '01X' });
+      }
+    }
+  });
+
+  it('postingKeys builds the same keys as postingKey', () => {
+    for (const tenant of TENANTS) {
+      for (const subject of SUBJECTS) {
+        for (const id of IDS) {
+          const keyOf = postingKeys(tenant, subject, id);
+          for (const term of ['run', 'café', '东京', '42']) expect(keyOf(term)).toBe(postingKey(tenant, term, subject, id));
+        }
       }
     }
   });

@@ -71,8 +71,9 @@ export class Store<M = unknown> {
     return out;
   }
 
-  write(request: CommitRequest<M>): Promise<void> {
-    return this.writer.write(request);
+  /** See GroupCommitWriter.write. */
+  write(request: CommitRequest<M>, onSettled?: (ok: boolean) => void): Promise<void> {
+    return this.writer.write(request, onSettled);
   }
 
   /**
