@@ -1,7 +1,6 @@
 import { resourceExhausted } from '@engram/protocol';
 import type { ValidQuery } from '@engram/cognition';
 import {
-  decodeCount,
   postingPrefix,
   prefixRange,
   recordCodec,
@@ -77,14 +76,14 @@ export async function collectCandidates(
       const term = terms[t]!;
       const termPrefixLength = postingPrefix(tenant, term).length;
       let count = 0;
-      await ctx.store.scan(prefixRange(postingPrefix(tenant, term, q.subject)), (key, value) => {
+      await ctx.store.scanCounts(prefixRange(postingPrefix(tenant, term, q.subject)), (key, termCount) => {
         const ref = memoryRefOf(key, termPrefixLength);
         let tf = tfByRef.get(ref);
         if (!tf) {
           if (tfByRef.size >= limit) tooBroad(ctx);
           tfByRef.set(ref, (tf = zeros(terms.length)));
         }
-        tf[t] = decodeCount(value);
+        tf[t] = termCount;
         count += 1;
       });
       df.set(term, count);

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig, shardGroups } from '@engram/config';
 import {
   Store,
+  encodeCount,
   levelOptions,
   memoryIdOf,
   memoryKey,
@@ -196,5 +197,22 @@ describe('Store size', () => {
     const before = await store.diskBytes();
     await fill(store, ['a', 'b', 'c']);
     expect(await store.diskBytes()).toBeGreaterThan(before);
+  });
+});
+
+describe('Store.scanCounts', () => {
+  it('visits counts of every size in key order, across chunks, with the values encodeCount wrote', async () => {
+    const store = await open();
+    // Mostly small counts (one ASCII byte) with larger ones (two to five varint bytes) scattered through 1,300 keys.
+    const countOf = (i: number) => (i % 97 === 0 ? 128 + i * 1000 : i % 53 === 0 ? 2 ** 32 - 1 - i : i % 128);
+    const keys = Array.from({ length: 1300 }, (_, i) => `c${pad(i)}`);
+    await store.write({ ops: keys.map((key, i) => ({ type: 'put' as const, key, value: encodeCount(countOf(i)) })), priority: 1 });
+    const seen: [string, number][] = [];
+    await store.scanCounts({ gte: 'c', lt: 'd' }, (key, count) => void seen.push([key, count]));
+    expect(seen).toEqual(keys.map((key, i) => [key, countOf(i)]));
+    // And it stops when the visitor says so.
+    let visits = 0;
+    await store.scanCounts({ gte: 'c', lt: 'd' }, () => ++visits < 3);
+    expect(visits).toBe(3);
   });
 });

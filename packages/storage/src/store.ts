@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
+import { decodeCount } from './codec.js';
 import { GroupCommitWriter, type BatchContributor, type BatchStats, type CommitRequest, type GroupCommitOptions } from './group-commit.js';
 
 export type LevelOpenOptions = ConstructorParameters<typeof ClassicLevel<string, Uint8Array>>[1];
@@ -87,6 +88,41 @@ export class Store<M = unknown> {
         const entries = await it.nextv(SCAN_CHUNK);
         if (entries.length === 0) return;
         for (const [key, value] of entries) if (visit(key, value) === false) return;
+      }
+    } finally {
+      await it.close();
+    }
+  }
+
+  /**
+   * Like scan, for values that are counts (encodeCount's varints, such as postings), visited as numbers. Values are
+   * read as UTF-8 strings, which classic-level makes natively: a count below 128 is one ASCII character, where a
+   * Buffer per value would be an allocation each. The rare larger count (its bytes are not ASCII) is read again
+   * as bytes, before its chunk is visited, so the visit order is the key order still. A key deleted in between is
+   * skipped.
+   */
+  async scanCounts(range: KeyRange, visit: (key: string, count: number) => boolean | void): Promise<void> {
+    const it = this.db.iterator<string, string>({ ...range, valueEncoding: 'utf8', highWaterMarkBytes: 256 * 1024 });
+    try {
+      for (;;) {
+        const entries = await it.nextv(SCAN_CHUNK);
+        if (entries.length === 0) return;
+        const counts = new Array<number>(entries.length);
+        let exact: number[] | undefined;
+        for (let i = 0; i < entries.length; i++) {
+          const v = entries[i]![1];
+          const c = v.length === 1 ? v.charCodeAt(0) : 0x80;
+          if (c < 0x80) counts[i] = c;
+          else (exact ??= []).push(i);
+        }
+        if (exact) {
+          const bytes = await this.db.getMany(exact.map((i) => entries[i]![0]));
+          exact.forEach((i, j) => (counts[i] = bytes[j] ? decodeCount(bytes[j]!) : -1));
+        }
+        for (let i = 0; i < entries.length; i++) {
+          if (counts[i]! < 0) continue;
+          if (visit(entries[i]![0], counts[i]!) === false) return;
+        }
       }
     } finally {
       await it.close();
