@@ -1,14 +1,55 @@
-import { ABSENT, ByteLru, isAbsent } from '@engram/cache';
+import { ABSENT, ByteLru, isAbsent, stringHeapBytes } from '@engram/cache';
 import { recordCodec, type Store, type StoredMemory } from '@engram/storage';
 import type { WriteMeta } from './counters.js';
 
-/** Approximate in-memory size of a decoded record, for the byte-bounded cache. */
+/**
+ * Heap bytes of the parts every decoded record has whatever it holds: the MemoryRecord object with its 27
+ * fields, the boxed doubles of its times and scores, the empty arrays and attributes object protobufjs creates for
+ * every repeated and map field, and the (empty) payload Buffer with its ArrayBuffer.
+ */
+const RECORD_BASE_BYTES = 860;
+/** A decoded TermCount object (besides its term string). */
+const TERM_BYTES = 40;
+/** An attribute's slot in the attributes object (besides its value string; keys are shared by V8 across records). */
+const ATTRIBUTE_BYTES = 8;
+
+/** Capacity of an array filled by n pushes: V8 grows a full backing store to 1.5 x its length + 16. */
+function pushedCapacity(n: number): number {
+  let capacity = 0;
+  while (capacity < n) capacity += (capacity >> 1) + 16;
+  return capacity;
+}
+
+/** Heap bytes of the backing store of an array of n elements filled by push (8 bytes a pointer or a double). */
+function arrayBytes(n: number): number {
+  return n === 0 ? 0 : 16 + 8 * pushedCapacity(n);
+}
+
+/**
+ * The memory a decoded record takes, for the byte-bounded cache: its V8 heap bytes as measured with
+ * v8.getHeapStatistics (records.test.ts checks it against the heap for several shapes of record), plus, for a
+ * record with a payload, the bytes that the payload (a view into the record's encoded bytes) keeps alive outside
+ * the heap. Without an honest figure a cache configured at 64 MiB would hold ~100 MiB.
+ */
 export function recordSize(r: StoredMemory): number {
-  let n = 256 + r.content.length * 2 + r.payload.length + r.embedding.length * 8 + r.recentAccessMs.length * 8;
-  for (const t of r.tags) n += 40 + t.length * 2;
-  for (const t of r.terms) n += 48 + t.term.length * 2;
-  for (const k of r.keywords) n += 40 + k.length * 2;
-  for (const [k, v] of Object.entries(r.attributes)) n += 80 + (k.length + v.length) * 2;
+  let n =
+    RECORD_BASE_BYTES +
+    stringHeapBytes(r.id) +
+    stringHeapBytes(r.subject) +
+    stringHeapBytes(r.kind) +
+    stringHeapBytes(r.content) +
+    stringHeapBytes(r.versionNode) +
+    stringHeapBytes(r.contentHash);
+  n += arrayBytes(r.tags.length) + arrayBytes(r.keywords.length) + arrayBytes(r.evidenceIds.length) + arrayBytes(r.terms.length);
+  n += arrayBytes(r.embedding.length) + arrayBytes(r.recentAccessMs.length);
+  for (const t of r.tags) n += stringHeapBytes(t);
+  for (const k of r.keywords) n += stringHeapBytes(k);
+  for (const e of r.evidenceIds) n += stringHeapBytes(e);
+  for (const t of r.terms) n += TERM_BYTES + stringHeapBytes(t.term);
+  for (const k in r.attributes) n += ATTRIBUTE_BYTES + k.length + stringHeapBytes(r.attributes[k]!);
+  // A payload is a view into the record's encoded bytes and keeps them alive: the payload and, roughly, the rest
+  // of the encoding (content, terms, the fixed fields).
+  if (r.payload.length > 0) n += r.payload.length + r.content.length + 16 * r.terms.length + 128;
   return n;
 }
 

@@ -13,12 +13,23 @@ export interface Child {
 /**
  * Starts a node in its own process group (so a terminal's Ctrl-C reaches only the launcher, which then stops
  * the nodes in order) with its log in logFile; warnings and errors are echoed to stderr. Resolves when the node
- * logs "listening".
+ * logs "listening". execArgv: node flags before the script (a shard's heap limits, see shard-process.ts).
  */
-export function startChild(id: string, script: string, env: Record<string, string>, logFile: string, timeoutMs = 30_000): Promise<Child> {
+export function startChild(
+  id: string,
+  script: string,
+  env: Record<string, string>,
+  logFile: string,
+  timeoutMs = 30_000,
+  execArgv: readonly string[] = [],
+): Promise<Child> {
   // The launcher learns that a node is up from its "listening" line (level info): keep at least that level.
   const level = process.env.ENGRAM_LOG_LEVEL === 'trace' || process.env.ENGRAM_LOG_LEVEL === 'debug' ? process.env.ENGRAM_LOG_LEVEL : 'info';
-  const proc = spawn(process.execPath, [script], { env: { ...process.env, ENGRAM_LOG_LEVEL: level, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const proc = spawn(process.execPath, [...execArgv, script], {
+    env: { ...process.env, ENGRAM_LOG_LEVEL: level, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   const log = createWriteStream(logFile, { flags: 'a' });
   const exited = new Promise<number | string>((resolve) => proc.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
   proc.stderr!.pipe(log);

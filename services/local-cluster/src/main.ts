@@ -2,9 +2,10 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { localGroups } from '@engram/config';
+import { ConfigError, loadConfig, localGroups, shardGroups } from '@engram/config';
 import { configureOrExit } from '@engram/runtime';
 import { startChild, stopChild, type Child } from './child.js';
+import { shardProcess, type ShardLaunch } from './shard-process.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const SHARD = join(ROOT, 'services/memory-shard/dist/main.js');
@@ -37,21 +38,31 @@ async function stopAll(code: number): Promise<never> {
 process.on('SIGINT', () => void (stopping ? process.exit(1) : stopAll(0)));
 process.on('SIGTERM', () => void (stopping ? process.exit(1) : stopAll(0)));
 
+/**
+ * A shard's node flags and environment (heap limits, malloc arenas) from the settings it will read. With invalid
+ * settings it starts without them and reports the problem itself.
+ */
+function shardLaunch(env: Record<string, string>): ShardLaunch {
+  try {
+    const launch = shardProcess(loadConfig(shardGroups, { env: { ...process.env, ...env } }));
+    return { execArgv: launch.execArgv, env: { ...launch.env, ...env } };
+  } catch (err) {
+    if (err instanceof ConfigError) return { execArgv: [], env };
+    throw err;
+  }
+}
+
 try {
   const shards = await Promise.all(
-    Array.from({ length: local.shards }, (_, i) =>
-      startChild(
-        `shard-${i}`,
-        SHARD,
-        {
-          ENGRAM_NODE_ID: `shard-${i}`,
-          ENGRAM_LISTEN: `${local.host}:${local.shardBasePort === 0 ? 0 : local.shardBasePort + i}`,
-          ENGRAM_DATA_DIR: join(dataDir, `shard-${i}`),
-          ENGRAM_METRICS_LISTEN: metricsListen(10 + i),
-        },
-        join(logDir, `shard-${i}.log`),
-      ).then((c) => (children.push(c), c)),
-    ),
+    Array.from({ length: local.shards }, (_, i) => {
+      const launch = shardLaunch({
+        ENGRAM_NODE_ID: `shard-${i}`,
+        ENGRAM_LISTEN: `${local.host}:${local.shardBasePort === 0 ? 0 : local.shardBasePort + i}`,
+        ENGRAM_DATA_DIR: join(dataDir, `shard-${i}`),
+        ENGRAM_METRICS_LISTEN: metricsListen(10 + i),
+      });
+      return startChild(`shard-${i}`, SHARD, launch.env, join(logDir, `shard-${i}.log`), undefined, launch.execArgv).then((c) => (children.push(c), c));
+    }),
   );
   const shardList = shards.map((s) => `${s.id}=${s.address}`).join(',');
   // With fixed ports every engine knows the others (scheduled dreams are split by the engine ring); with

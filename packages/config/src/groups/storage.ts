@@ -19,13 +19,23 @@ export const storageGroup = group({
     ),
     writeBufferSize: setting(
       'ENGRAM_STORAGE_WRITE_BUFFER_SIZE',
-      '16mb',
-      'Memtable size before it is flushed to a level-0 table; two may be in memory (MemoryLimit / NumMemtables)',
+      '4mb',
+      'Memtable size before it is flushed to a level-0 table (MemoryLimit / NumMemtables); two may be in memory, besides the caches: a shard holds up to 2x this',
       size(64 * 1024, 4 * 2 ** 30),
     ),
     blockSize: setting('ENGRAM_STORAGE_BLOCK_SIZE', '4kb', 'Approximate uncompressed size of a table block', size(1024, 4 * 2 ** 20)),
-    maxOpenFiles: setting('ENGRAM_STORAGE_MAX_OPEN_FILES', '1000', 'Table files LevelDB may keep open', int(16, 1_000_000)),
-    maxFileSize: setting('ENGRAM_STORAGE_MAX_FILE_SIZE', '4mb', 'Bytes written to a table file before starting the next', size(64 * 1024, 2 ** 30)),
+    maxOpenFiles: setting(
+      'ENGRAM_STORAGE_MAX_OPEN_FILES',
+      '74',
+      'Files LevelDB may keep open: this - 10 table files (74, the least LevelDB takes, is 64 tables). LevelDB maps an open table into memory and its pages count in the shard\'s resident memory as they are read, up to (this - 10) x ENGRAM_STORAGE_MAX_FILE_SIZE',
+      int(74, 1_000_000),
+    ),
+    maxFileSize: setting(
+      'ENGRAM_STORAGE_MAX_FILE_SIZE',
+      '2mb',
+      'Bytes written to a table file before starting the next (with ENGRAM_STORAGE_MAX_OPEN_FILES, bounds the table files mapped into memory)',
+      size(64 * 1024, 2 ** 30),
+    ),
     blockRestartInterval: setting(
       'ENGRAM_STORAGE_BLOCK_RESTART_INTERVAL',
       '16',
