@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -67,4 +68,27 @@ describe('npm start (local cluster launcher)', () => {
     second.proc.kill('SIGTERM');
     expect(await second.exited).toBe(0);
   });
+
+  it('leaves no node running when the launcher itself is killed', async () => {
+    const launcher = launch();
+    const { gateway, shards, engines } = await launcher.up;
+    launcher.proc.kill('SIGKILL');
+    await launcher.exited;
+    // Every node notices its parent is gone (ENGRAM_STOP_WITH_PARENT, set by the launcher) and stops: its port closes.
+    const open = async () => (await Promise.all([gateway, ...shards, ...engines].map(accepts))).filter(Boolean).length;
+    const until = Date.now() + 30_000;
+    while ((await open()) > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await open()).toBe(0);
+  });
 });
+
+/** Whether host:port accepts a TCP connection. */
+function accepts(address: string): Promise<boolean> {
+  const colon = address.lastIndexOf(':');
+  return new Promise((resolve) => {
+    const socket = connect({ host: address.slice(0, colon), port: Number(address.slice(colon + 1)) });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
+

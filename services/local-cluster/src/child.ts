@@ -26,7 +26,8 @@ export function startChild(
   // The launcher learns that a node is up from its "listening" line (level info): keep at least that level.
   const level = process.env.ENGRAM_LOG_LEVEL === 'trace' || process.env.ENGRAM_LOG_LEVEL === 'debug' ? process.env.ENGRAM_LOG_LEVEL : 'info';
   const proc = spawn(process.execPath, [...execArgv, script], {
-    env: { ...process.env, ENGRAM_LOG_LEVEL: level, ...env },
+    // A node stops when this launcher goes away, however it went (ENGRAM_STOP_WITH_PARENT).
+    env: { ...process.env, ENGRAM_LOG_LEVEL: level, ENGRAM_STOP_WITH_PARENT: 'true', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });

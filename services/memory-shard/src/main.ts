@@ -17,13 +17,11 @@ const logger = createLogger('memory-shard', config.node.id, config.node.logLevel
 const clock = config.testing.clock === 'manual' ? new ManualClock(Date.now()) : systemClock;
 // How much V8 lets the old generation grow past what survived the last full collection before the next one. V8's
 // own choice (up to 1.6x with the launcher's --max-old-space-size, up to 4x without) kept ~100 MiB of garbage beside
-// the ~85 MiB a shard with the default cache holds, which is what put it over its caches + 200 MiB. 20 % keeps the
-// heap near what it holds at the price of more full collections: ~30 % more shard CPU per imported memory and ~15 %
-// per Recall (bench/shard-memory.mjs). Read at every collection, so it can be set here (V8 refuses it in
-// NODE_OPTIONS); `node --heap-growing-percent=N` on the command line wins (0 = V8's own choice).
-if (!process.execArgv.some((a) => a.startsWith('--heap-growing-percent') || a.startsWith('--heap_growing_percent'))) {
-  setFlagsFromString('--heap-growing-percent=20');
-}
+// the ~85 MiB a shard with the default cache holds, which is what put it over its caches + 200 MiB; the default 20 %
+// keeps the heap near what it holds at the price of more full collections (bench/shard-memory.mjs). Read at every
+// collection, so it can be set here (V8 refuses it in NODE_OPTIONS); `node --heap-growing-percent=N` wins.
+const growingGiven = process.execArgv.some((a) => a.startsWith('--heap-growing-percent') || a.startsWith('--heap_growing_percent'));
+if (!growingGiven && config.cache.heapGrowingPercent > 0) setFlagsFromString(`--heap-growing-percent=${config.cache.heapGrowingPercent}`);
 // V8's heap limits and glibc's malloc arenas are fixed when the process starts, so whoever starts the shard sets
 // them (services/local-cluster/src/shard-process.ts derives them from these settings; k8s/README.md for other
 // deployments). Say what this process got: without them V8 grows the heap to several times what it holds.
@@ -34,6 +32,7 @@ logger.info(
     recordCacheBytes: config.cache.maxBytes,
     blockCacheBytes: config.storage.blockCacheSize,
     writeBufferBytes: config.storage.writeBufferSize,
+    heapGrowingPercent: growingGiven ? 'from the command line' : config.cache.heapGrowingPercent || 'V8 default',
   },
   'memory settings',
 );
@@ -61,7 +60,7 @@ stopOnSignals(async () => {
   await server.shutdown(config.node.shutdownGrace);
   await engine.close();
   await observability.close();
-}, logger);
+}, logger, { stopWithParent: config.node.stopWithParent });
 
 try {
   await server.start();

@@ -1,4 +1,4 @@
-import { size } from '../parsers.js';
+import { int, size } from '../parsers.js';
 import { group, setting } from '../setting.js';
 
 export const cacheGroup = group({
@@ -9,6 +9,12 @@ export const cacheGroup = group({
       '64mb',
       'In-process LRU of decoded memories in front of LevelDB, by the V8 heap they take (0 = off)',
       size(0, 64 * 2 ** 30),
+    ),
+    heapGrowingPercent: setting(
+      'ENGRAM_HEAP_GROWING_PERCENT',
+      '20',
+      'How far a shard\'s V8 heap may grow past what survived the last full collection before the next one (0 = V8\'s own choice, up to 4x): lower keeps resident memory near the caches at the price of more garbage-collection CPU',
+      int(0, 1000),
     ),
   },
 });
