@@ -16,10 +16,12 @@ export const CANDIDATE_HEAP_BYTES = 3 * 1024;
 /** The shard's own heap besides its record cache and queries: code, gRPC, telemetry, write batches in flight. */
 export const SHARD_HEAP_BASE_BYTES = 256 * MiB;
 /**
- * Each semi-space of V8's young generation (the new space is two of them). Node's default on 64-bit is 16 MiB;
- * 8 MiB halves that resident memory while the write path's short-lived garbage still dies young.
+ * Each semi-space of V8's young generation (the new space is two of them): Node's own default on 64-bit, stated so
+ * that the heap limit below is known. 8 MiB took ~16 MiB off the resident memory but promoted more of the write
+ * and query paths' short-lived garbage: query CPU rose ~25 % (bench/query.mjs), so it is an operator's choice
+ * (NODE_OPTIONS=--max-semi-space-size=8), not the default.
  */
-export const SEMI_SPACE_MIB = 8;
+export const SEMI_SPACE_MIB = 16;
 /**
  * glibc's malloc gives each thread that allocates its own 64 MiB arena (up to 8 per core): LevelDB's memtables,
  * block cache and compactions allocate on libuv's and LevelDB's threads and free on others, and the arenas keep
@@ -42,7 +44,7 @@ export function shardOldSpaceMiB(config: Pick<ShardConfig, 'cache' | 'limits'>):
  * isolate is created, so they must be on the command line (or NODE_OPTIONS): v8.setFlagsFromString in the
  * shard's main changes neither. MALLOC_ARENA_MAX is read by glibc at its first allocation, so it must be in the
  * environment the process starts with. Deployments that start shards themselves should pass the same
- * (NODE_OPTIONS="--max-old-space-size=... --max-semi-space-size=8", MALLOC_ARENA_MAX=2; see k8s/README.md).
+ * (NODE_OPTIONS="--max-old-space-size=...", MALLOC_ARENA_MAX=2; see k8s/README.md).
  */
 export function shardProcess(config: Pick<ShardConfig, 'cache' | 'limits'>, env: NodeJS.ProcessEnv = process.env): ShardLaunch {
   // An operator's own choice wins (flags on the command line would override NODE_OPTIONS).

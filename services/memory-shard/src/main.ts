@@ -16,10 +16,10 @@ const config = configureOrExit(shardGroups, {
 const logger = createLogger('memory-shard', config.node.id, config.node.logLevel);
 const clock = config.testing.clock === 'manual' ? new ManualClock(Date.now()) : systemClock;
 // How much V8 lets the old generation grow past what survived the last full collection before the next one. V8's
-// own choice (up to 1.6x with the launcher's --max-old-space-size, up to 4x without) kept ~100 MiB of garbage beside
-// the ~85 MiB a shard with the default cache holds, which is what put it over its caches + 200 MiB; the default 20 %
-// keeps the heap near what it holds at the price of more full collections (bench/shard-memory.mjs). Read at every
-// collection, so it can be set here (V8 refuses it in NODE_OPTIONS); `node --heap-growing-percent=N` wins.
+// own choice (the default, 0) keeps up to ~100 MiB of garbage beside what a shard holds; 20 % keeps the heap near
+// it, within caches + 200 MiB at a million memories, at the price of more full collections: query CPU 1.5-2x and
+// pauses in its p99, Recall ~1.3x (bench/query.mjs, bench/shard-memory.mjs). Read at every collection, so it can
+// be set here (V8 refuses it in NODE_OPTIONS); `node --heap-growing-percent=N` wins.
 const growingGiven = process.execArgv.some((a) => a.startsWith('--heap-growing-percent') || a.startsWith('--heap_growing_percent'));
 if (!growingGiven && config.cache.heapGrowingPercent > 0) setFlagsFromString(`--heap-growing-percent=${config.cache.heapGrowingPercent}`);
 // V8's heap limits and glibc's malloc arenas are fixed when the process starts, so whoever starts the shard sets
