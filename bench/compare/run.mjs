@@ -762,21 +762,33 @@ try {
 
   // Seeds: the same number of keys / memories, with keys / ids the read loads can name.
   log(`seeding ${cfg.seed} etcd keys and ${cfg.seed} Engram memories (with client ids) ...`);
-  const etcdSeed = figures(
-    await loadgen({ name: 'seed-etcd', host: etcd.address, hostLabel: 'ETCD', call: 'etcdserverpb.KV/Put', proto: ETCD_PROTO, data: { key: 'seed/{{.RequestNumber}}', value: sized('seed {{.RequestNumber}}') }, total: cfg.seed, concurrency: 16, exact: true }),
-  );
-  const engramSeed = figures(
-    await loadgen({
-      name: 'seed-engram',
-      host: cmp.gateway,
-      hostLabel: 'GATEWAY',
-      call: 'engram.v1.MemoryService/RememberBatch',
-      data: { memories: Array.from({ length: 100 }, (_, i) => ({ subject: 'seed-{{.RequestNumber}}', id: `r-${i}`, content: sized(`seed {{.RequestNumber}} item ${i}`) })) },
-      total: cfg.seed / 100,
-      concurrency: 4,
-      exact: true,
-    }),
-  );
+  // Seeding writes fixed keys / client ids, so a rerun after a call failed (loadgen against etcd sometimes loses its
+  // connection, see RESULTS.md) is idempotent: up to three attempts.
+  const seedOnce = async (attempt) => {
+    const etcdSeed = figures(
+      await loadgen({ name: `seed-etcd${attempt ? `-${attempt}` : ''}`, host: etcd.address, hostLabel: 'ETCD', call: 'etcdserverpb.KV/Put', proto: ETCD_PROTO, data: { key: 'seed/{{.RequestNumber}}', value: sized('seed {{.RequestNumber}}') }, total: cfg.seed, concurrency: 16, exact: true }),
+    );
+    const engramSeed = figures(
+      await loadgen({
+        name: `seed-engram${attempt ? `-${attempt}` : ''}`,
+        host: cmp.gateway,
+        hostLabel: 'GATEWAY',
+        call: 'engram.v1.MemoryService/RememberBatch',
+        data: { memories: Array.from({ length: 100 }, (_, i) => ({ subject: 'seed-{{.RequestNumber}}', id: `r-${i}`, content: sized(`seed {{.RequestNumber}} item ${i}`) })) },
+        total: cfg.seed / 100,
+        concurrency: 4,
+        exact: true,
+      }),
+    );
+    return { etcdSeed, engramSeed };
+  };
+  let seeded;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    seeded = await seedOnce(attempt);
+    if (seeded.etcdSeed.ok === cfg.seed && seeded.engramSeed.ok === cfg.seed / 100) break;
+    log(`  seeding short (etcd ${seeded.etcdSeed.ok}/${cfg.seed}, engram ${seeded.engramSeed.ok}/${cfg.seed / 100} batches): again`);
+  }
+  const { etcdSeed, engramSeed } = seeded;
   if (etcdSeed.ok !== cfg.seed || engramSeed.ok !== cfg.seed / 100) throw new Error(`seeding failed: etcd ${etcdSeed.ok}/${cfg.seed}, engram ${engramSeed.ok}/${cfg.seed / 100} batches`);
   const seedSubjects = cfg.seed / 100;
 

@@ -4,18 +4,7 @@ import type { PageCursor } from '@engram/protocol';
 import type { StoredMemory } from '@engram/storage';
 import type { Candidate } from './candidates.js';
 import { rangesOf, topAfter, type Evaluation } from './ranker.js';
-
-/** A deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '@engram/cognition/testing';
 
 interface Case {
   e: Evaluation;
