@@ -125,4 +125,14 @@ describe('RecentHashes', () => {
     for (let i = 0; i < 1000; i++) if (recent.mayHave(key(i), clock.ms - WINDOW)) present += 1;
     expect(present).toBeLessThan(20);
   });
+
+  it('still answers after more writes in one window than its first generations hold', async () => {
+    const { recent, clock } = await loaded();
+    // Over a million writes without the clock moving: generations fill and double, none may be dropped.
+    for (let i = 0; i < 1_100_000; i++) recent.note(key(i), clock.ms);
+    let present = 0;
+    for (let i = 0; i < 1000; i++) if (recent.mayHave(key(2_000_000 + i), clock.ms - WINDOW)) present += 1;
+    expect(present).toBeLessThan(50);
+    expect(recent.mayHave(key(7), clock.ms - WINDOW)).toBe(true);
+  });
 });

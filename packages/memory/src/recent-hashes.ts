@@ -5,8 +5,13 @@ const MIN_CAPACITY = 4096;
 /** Filter bits per entry and probes per key: about 1 % false positives at capacity. */
 const BITS_PER_ENTRY = 10;
 const PROBES = 7;
-/** Generations kept at most, whatever the clock does (dropping one only makes the filter answer less often). */
-const MAX_GENERATIONS = 8;
+/**
+ * Generations kept at most, whatever the clock does (dropping one only makes the filter answer less often). A full
+ * generation's successor is twice its size, so 32 cover any write rate within a window: with 8, about a million
+ * writes in one window (a bulk import) dropped a generation of the window and the filter said "maybe" to everything
+ * until the window had passed.
+ */
+const MAX_GENERATIONS = 32;
 
 /** One Bloom filter, for the entries noted during part of the window. */
 interface Generation {
