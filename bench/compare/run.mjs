@@ -25,7 +25,8 @@
 //   writes  etcd Put (key ~20 B, value --value-size B)  |  Engram Remember (content --value-size B, no client id,
 //           distinct per call so deduplication never turns a write into a reinforcement), through the gateway and,
 //           for reference, directly to the shard  |  Engram RememberBatch of --batch-size such memories, counted
-//           as the memories the store gained per second (an OK batch may hold failed items), and once more at 8
+//           as the memories the store gained per second (a busy shard refuses whole batches, RESOURCE_EXHAUSTED; an OK
+//           batch may still hold items that failed on their own), and once more at 8
 //           batches in flight for reference. --exact-templates on all of them.
 //   reads   etcd Range, linearizable (serializable=false), of keys seeded before  |  Engram Recall of memories
 //           seeded before with client ids, through the gateway and directly to the shard (gRPC metadata
@@ -1190,7 +1191,7 @@ function markdown() {
   }
   const dedupRows = absoluteRows().filter((r) => r.stored.length);
   if (dedupRows.length) {
-    L.push('', `Memories stored during the measured Engram write runs (from the shards' \`engram_memories\`, per round): ${dedupRows.map((r) => `${r.label}: ${r.stored.map((s) => fmt(s)).join(', ')} stored, ${fmt(r.okCount * (r.name.startsWith('engram-batch') ? cfg.batchSize : 1))} ${r.name.startsWith('engram-batch') ? 'items in OK batches' : 'acknowledged'} in all`).join('; ')}. For Remember these match (no write was deduplicated into a reinforcement); for RememberBatch the difference is items that failed inside batches answered OK.`);
+    L.push('', `Memories stored during the measured Engram write runs (from the shards' \`engram_memories\`, per round): ${dedupRows.map((r) => `${r.label}: ${r.stored.map((s) => fmt(s)).join(', ')} stored, ${fmt(r.okCount * (r.name.startsWith('engram-batch') ? cfg.batchSize : 1))} ${r.name.startsWith('engram-batch') ? 'items in OK batches' : 'acknowledged'} in all`).join('; ')}. Where stored and acknowledged match, no write was deduplicated into a reinforcement and no item failed inside a batch answered OK; a difference for RememberBatch is such items.`);
   }
   for (const [k, v] of Object.entries(extra)) L.push('', `Note (${k}): ${v}`);
   if (setup.rssAfter) {
