@@ -15,7 +15,7 @@
 //     [--subjects 1000] [--content-size 100] [--recall-seconds 10] [--timeout 40m] [--bare]
 //     [--env ENGRAM_CACHE_MAX_BYTES=32mb ...] [--node-args=--max-semi-space-size=4] [--json out.json] [--keep]
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +23,7 @@ import { parseArgs } from 'node:util';
 import { credentials, loadPackageDefinition, Metadata } from '@grpc/grpc-js';
 import { loadConfig, shardGroups } from '@engram/config';
 import { packageDefinition, PUBLIC_PROTO_FILES, SHARD_PROTO_FILES } from '@engram/protocol';
+import { cpuSeconds, dirBytes, memoryStatus } from './proc.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const SHARD = join(root, 'services/memory-shard/dist/main.js');
@@ -87,15 +88,7 @@ const mib = (b) => (Number.isFinite(b) ? (b / MiB).toFixed(0) : '?');
 const fmt = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '?');
 
 // --- /proc --------------------------------------------------------------------------------------------------
-function status(pid) {
-  try {
-    const text = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? Number.NaN) * 1024;
-    return { rss: kb('VmRSS'), hwm: kb('VmHWM'), anon: kb('RssAnon'), file: kb('RssFile'), shmem: kb('RssShmem'), threads: Number(/^Threads:\s+(\d+)/m.exec(text)?.[1]) };
-  } catch {
-    return { rss: Number.NaN, hwm: Number.NaN, anon: Number.NaN, file: Number.NaN, shmem: Number.NaN, threads: Number.NaN };
-  }
-}
+const status = memoryStatus;
 
 /**
  * RSS by kind of mapping, from /proc/<pid>/smaps. Anonymous mappings are told apart by shape: glibc's per-thread
@@ -142,28 +135,6 @@ function smaps(pid) {
     } else out['other anonymous'] += m.rss;
   }
   return out;
-}
-
-/** CPU seconds the process has used (user + system, all its threads), from /proc/<pid>/stat. */
-function cpuSeconds(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100 on Linux)
-  } catch {
-    return Number.NaN;
-  }
-}
-
-function dirBytes(dir) {
-  let total = 0;
-  try {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      total += e.isDirectory() ? dirBytes(p) : statSync(p).size;
-    }
-  } catch {}
-  return total;
 }
 
 // --- the shard ----------------------------------------------------------------------------------------------

@@ -36,13 +36,14 @@
 // Recall and a subject Query with a text cue (-c --growth-concurrency), the shard's RSS; then import up to
 // --growth-large (RememberBatch of 1,000 through the gateway) and measure again.
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { cpuSeconds, dirBytes, memoryStatus } from '../proc.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const here = join(root, 'bench/compare');
@@ -153,34 +154,9 @@ async function freePort() {
   return port;
 }
 
-const CLK_TCK = 100;
-function cpuSeconds(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
-  } catch {
-    return Number.NaN;
-  }
-}
-function dirBytes(dir) {
-  let total = 0;
-  try {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      total += e.isDirectory() ? dirBytes(p) : statSync(p).size;
-    }
-  } catch {}
-  return total;
-}
 function rssBytes(pid) {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) * 1024;
-    return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile'), hwm: kb('VmHWM') };
-  } catch {
-    return { rss: Number.NaN, anon: Number.NaN, file: Number.NaN, hwm: Number.NaN };
-  }
+  const { rss, anon, file, hwm } = memoryStatus(pid);
+  return { rss, anon, file, hwm };
 }
 
 /** Runs a command to completion; resolves with its exit code and output. */
