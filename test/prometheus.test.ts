@@ -104,11 +104,24 @@ describe('Prometheus scraping a live cluster', () => {
       thought.close();
       admin.close();
     }
-    // Rates over [1m] need two scrapes after the load: wait for them.
-    await waitFor(async () => {
-      const r = await query('sum(rate(engram_rpc_server_duration_seconds_count[1m]))');
-      return r.data.result.length > 0 && Number(r.data.result[0]!.value[1]) > 0 && Number.isFinite(Number(r.data.result[0]!.value[1]));
-    }, 'request rates to show', 20_000);
+    // A rate over [1m] needs a counter seen by two scrapes with an increase between them. The load above can finish
+    // within one scrape interval (its series then appear with their final values), so a light trickle of calls
+    // (ClusterStatus: gateway and every node) goes on until a rate shows: every 200 ms, for at most 20 s.
+    const trickle = adminClient(cluster.address);
+    try {
+      await waitFor(
+        async () => {
+          await trickle.call('ClusterStatus', {});
+          const r = await query('sum(rate(engram_rpc_server_duration_seconds_count[1m]))');
+          return r.data.result.length > 0 && Number(r.data.result[0]!.value[1]) > 0 && Number.isFinite(Number(r.data.result[0]!.value[1]));
+        },
+        'request rates to show',
+        20_000,
+        200,
+      );
+    } finally {
+      trickle.close();
+    }
     await new Promise((resolve) => setTimeout(resolve, 2500)); // two more scrape intervals, for every rate window
   }, 120_000);
 
