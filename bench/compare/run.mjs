@@ -154,11 +154,6 @@ async function freePort() {
   return port;
 }
 
-function rssBytes(pid) {
-  const { rss, anon, file, hwm } = memoryStatus(pid);
-  return { rss, anon, file, hwm };
-}
-
 /** Runs a command to completion; resolves with its exit code and output. */
 function run(cmd, argv, { env, input } = {}) {
   return new Promise((resolve, reject) => {
@@ -900,7 +895,7 @@ try {
       }
     }
   }
-  setup.rssAfter = { etcd: rssBytes(etcd.pid).rss, echo: rssBytes(echo.pid).rss, gateway: rssBytes(cmp.pids['gateway-0']).rss, [shard0.id]: rssBytes(cmp.pids[shard0.id]).rss, memories: await cmp.memories() };
+  setup.rssAfter = { etcd: memoryStatus(etcd.pid).rss, echo: memoryStatus(echo.pid).rss, gateway: memoryStatus(cmp.pids['gateway-0']).rss, [shard0.id]: memoryStatus(cmp.pids[shard0.id]).rss, memories: await cmp.memories() };
   await Promise.all([cmp.stop(), etcd.stop(), echo.stop()]);
   cmp = etcd = echo = undefined;
 
@@ -981,7 +976,7 @@ async function costGrowth() {
     }
     const text = await metricsOf(shardMetrics);
     res.memory = {
-      ...rssBytes(shardPid),
+      ...memoryStatus(shardPid),
       metricsRss: metricValue(text, 'engram_process_resident_memory_bytes'),
       heapUsed: metricValue(text, 'engram_process_heap_used_bytes'),
       cacheBytes: metricValue(text, 'engram_cache_bytes'),

@@ -1,7 +1,7 @@
 import { Client, credentials, Metadata, type CallOptions, type ChannelOptions } from '@grpc/grpc-js';
 import { circuitBreaker, ConsecutiveBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
 import { context, propagation, SpanKind, SpanStatusCode, trace, type TextMapSetter } from '@opentelemetry/api';
-import { statusName, TENANT_METADATA_KEY } from '@engram/protocol';
+import { CONNECTION_WINDOW_BYTES, statusName, TENANT_METADATA_KEY } from '@engram/protocol';
 import { nodeMetrics, telemetry, tracer } from '@engram/telemetry';
 import type { Member } from '@engram/ring';
 import { fromInternalError, isNodeFailure } from './internal-error.js';
@@ -42,8 +42,8 @@ export function internalChannelOptions(maxMessageBytes: number): ChannelOptions 
     'grpc.max_receive_message_length': maxMessageBytes,
     'grpc.max_send_message_length': maxMessageBytes,
     'grpc.enable_retries': 0,
-    // Wide receive window for answers (a page of Query results), as the servers give their peers (see NodeServer).
-    'grpc-node.flow_control_window': 16 * 2 ** 20,
+    // Wide receive window for answers (a page of Query results), as the servers give their peers.
+    'grpc-node.flow_control_window': CONNECTION_WINDOW_BYTES,
   };
 }
 

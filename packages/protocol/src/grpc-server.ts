@@ -8,6 +8,16 @@ export const TENANT_METADATA_KEY = 'engram-tenant';
 
 const TENANT = /^[A-Za-z0-9._-]{1,64}$/;
 
+/**
+ * HTTP/2 connection-level window every node gives its peers, as a server (NodeServer) and
+ * as an internal client (NodeClient). Node's default is 64 KiB, and it reopens only as
+ * the event loop reads: a busy node then receives at most 64 KiB per loop turn on a connection. A gateway multiplexes
+ * all its calls to a shard on one connection, so under load requests queued in the pipe for seconds before the
+ * shard saw them (its own queue and deadline never knew). With a wide window they arrive, and the node's admission
+ * control decides.
+ */
+export const CONNECTION_WINDOW_BYTES = 16 * 2 ** 20;
+
 /** The tenant a gateway put in an internal call's metadata. */
 export function tenantOf(call: ServerUnaryCall<unknown, unknown>): string {
   const value = call.metadata.get(TENANT_METADATA_KEY)[0];

@@ -1,7 +1,8 @@
 import { connect, type ClientHttp2Session } from 'node:http2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '@engram/telemetry';
-import { CONNECTION_WINDOW_BYTES, NodeServer } from './node-server.js';
+import { CONNECTION_WINDOW_BYTES } from '@engram/protocol';
+import { NodeServer } from './node-server.js';
 
 /** Polls cond every 10 ms, at most timeoutMs. */
 async function waitFor(cond: () => boolean, timeoutMs: number): Promise<boolean> {

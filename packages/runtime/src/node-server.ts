@@ -2,7 +2,7 @@ import type { EventEmitter } from 'node:events';
 import type { ServerHttp2Session } from 'node:http2';
 import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
-import { PROTO_ROOT } from '@engram/protocol';
+import { CONNECTION_WINDOW_BYTES, PROTO_ROOT } from '@engram/protocol';
 import type { Logger } from '@engram/telemetry';
 import { InFlightLimit } from './load-shedding.js';
 import { instrumentService } from './rpc-telemetry.js';
@@ -97,14 +97,6 @@ export class NodeServer {
   }
 }
 
-/**
- * HTTP/2 connection-level window every peer gets from this server. Node's default is 64 KiB, and it reopens only as
- * the event loop reads: a busy node then receives at most 64 KiB per loop turn on a connection. A gateway multiplexes
- * all its calls to a shard on one connection, so under load requests queued in the pipe for seconds before the
- * shard saw them (its own queue and deadline never knew). With a wide window they arrive, and the node's admission
- * control decides.
- */
-export const CONNECTION_WINDOW_BYTES = 16 * 2 ** 20;
 
 /**
  * grpc-js has no server option for the connection window (only clients have grpc-node.flow_control_window), so each

@@ -26,24 +26,20 @@ export function instrumentService(service: string, implementation: UntypedServic
     const name = `${service}/${method}`;
     wrapped[method] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
       const started = performance.now();
-      if (!telemetry()?.tracing) {
-        // No tracing: no context to extract and no span, only the metrics.
-        unary(call, (err, value) => {
-          nodeMetrics().rpcServer(service, method, statusName(err ? (err.code ?? 2) : 0), (performance.now() - started) / 1000, byteLength(call.request), byteLength(value));
-          callback(err, value);
-        });
-        return;
-      }
+      const done: sendUnaryData<unknown> = (err, value) => {
+        nodeMetrics().rpcServer(service, method, statusName(err ? (err.code ?? 2) : 0), (performance.now() - started) / 1000, byteLength(call.request), byteLength(value));
+        callback(err, value);
+      };
+      // No tracing: no context to extract and no span, only the metrics.
+      if (!telemetry()?.tracing) return unary(call, done);
       const parent = propagation.extract(ROOT_CONTEXT, call.metadata, metadataGetter);
       const span = tracer().startSpan(name, { kind: SpanKind.SERVER, attributes: { 'rpc.system': 'grpc', 'rpc.service': service, 'rpc.method': method } }, parent);
       context.with(trace.setSpan(parent, span), () =>
         unary(call, (err, value) => {
-          const code = err ? (err.code ?? 2) : 0;
-          span.setAttribute('rpc.grpc.status_code', code);
+          span.setAttribute('rpc.grpc.status_code', err ? (err.code ?? 2) : 0);
           if (err) span.setStatus({ code: SpanStatusCode.ERROR, message: err.details ?? ('message' in err ? err.message : undefined) });
           span.end();
-          nodeMetrics().rpcServer(service, method, statusName(code), (performance.now() - started) / 1000, byteLength(call.request), byteLength(value));
-          callback(err, value);
+          done(err, value);
         }),
       );
     };
