@@ -38,7 +38,7 @@ afterEach(() => {
 describe('loadConfig defaults', () => {
   it('parses every default of the shard', () => {
     const c = shard();
-    expect(c.node).toEqual({ id: hostname(), listen: '127.0.0.1:50061', logLevel: 'info', maxInFlight: 4096, shutdownGrace: 10_000, stopWithParent: false });
+    expect(c.node).toEqual({ id: hostname(), listen: '127.0.0.1:50061', logLevel: 'info', maxInFlight: 4096, shutdownGrace: 10_000, stopWithParent: false, fastPath: true });
     expect(c.storage.blockSize).toBe(4096);
     expect(c.storage.blockCacheSize).toBe(64 * 2 ** 20);
     expect(c.storage.compression).toBe('snappy');

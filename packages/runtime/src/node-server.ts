@@ -1,12 +1,13 @@
 import type { EventEmitter } from 'node:events';
-import type { ServerHttp2Session } from 'node:http2';
-import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { IncomingHttpHeaders, ServerHttp2Session, ServerHttp2Stream } from 'node:http2';
+import { Server, ServerCredentials, type MethodDefinition, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import { CONNECTION_WINDOW_BYTES, PROTO_ROOT } from '@engram/protocol';
 import type { Logger } from '@engram/telemetry';
 import { InFlightLimit } from './load-shedding.js';
 import { instrumentService } from './rpc-telemetry.js';
-import { nodeMetrics } from '@engram/telemetry';
+import { nodeMetrics, telemetry } from '@engram/telemetry';
+import { FastUnaryServer } from './fast-unary.js';
 import { REFLECTION_SERVICES, ReflectionService } from './reflection/reflection-service.js';
 
 export interface ServedService {
@@ -27,6 +28,11 @@ export interface NodeServerOptions {
   logger: Logger;
   /** More fields of the "listening" log line (such as the metrics address). */
   announce?: Record<string, unknown>;
+  /**
+   * Serve the services' unary calls on node:http2 directly (FastUnaryServer) rather than through grpc-js's call
+   * machinery; default true. grpc-js still serves everything else, and every call while tracing is on.
+   */
+  fastPath?: boolean;
 }
 
 const HEALTH_SERVICE = 'grpc.health.v1.Health';
@@ -41,6 +47,7 @@ export class NodeServer {
   private readonly health: HealthImplementation;
   private readonly names: string[];
   readonly inFlight: InFlightLimit;
+  readonly fast: FastUnaryServer;
   port = 0;
 
   constructor(private readonly options: NodeServerOptions) {
@@ -51,8 +58,18 @@ export class NodeServer {
     this.names = options.services.map((s) => s.name);
     this.health = new HealthImplementation(Object.fromEntries(['', ...this.names].map((n) => [n, 'NOT_SERVING'])));
     this.inFlight = new InFlightLimit(options.maxInFlight);
-    // Tracing and metrics outermost, so calls shed for load are counted too.
-    for (const s of options.services) this.server.addService(s.definition, instrumentService(s.name, this.inFlight.wrap(s.implementation)));
+    this.fast = new FastUnaryServer({
+      maxReceiveBytes: options.maxMessageBytes,
+      maxSendBytes: options.maxMessageBytes,
+      // grpc-js's path carries the trace context and spans.
+      enabled: () => !telemetry()?.tracing,
+    });
+    for (const s of options.services) {
+      // Tracing and metrics outermost, so calls shed for load are counted too.
+      const implementation = instrumentService(s.name, this.inFlight.wrap(s.implementation));
+      this.server.addService(s.definition, implementation);
+      if (options.fastPath !== false) this.fast.addService(s.definition as Record<string, MethodDefinition<unknown, unknown>>, implementation);
+    }
     nodeMetrics().observe({ inFlight: () => this.inFlight.inFlight });
     this.health.addToServer(this.server);
     new ReflectionService(
@@ -70,6 +87,7 @@ export class NodeServer {
       this.server.bindAsync(this.options.listen, ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
     );
     widenFlowControlWindows(this.server, this.options.logger);
+    if (this.fast.methods.length > 0) takeUnaryCalls(this.server, this.fast, this.options.logger);
     this.setServing(true);
     const host = this.options.listen.slice(0, this.options.listen.lastIndexOf(':'));
     this.options.logger.info({ address: `${host}:${this.port}`, port: this.port, services: this.names, ...this.options.announce }, 'listening');
@@ -98,18 +116,45 @@ export class NodeServer {
 }
 
 
+/** The http2 servers grpc-js keeps (private), or undefined if its internals changed. */
+function http2ServersOf(server: Server): EventEmitter[] | undefined {
+  const servers = (server as unknown as { http2Servers?: Map<EventEmitter, unknown> }).http2Servers;
+  return servers instanceof Map && servers.size > 0 ? [...servers.keys()] : undefined;
+}
+
+/**
+ * Puts the fast path in front of grpc-js: each new stream is offered to it first, and what it does not take goes to
+ * grpc-js's own stream listener as before. Without grpc-js's http2 servers (a grpc-js change) everything stays on
+ * grpc-js, which works, and the node says so once.
+ */
+function takeUnaryCalls(server: Server, fast: FastUnaryServer, logger: NodeServerOptions['logger']): void {
+  const servers = http2ServersOf(server);
+  if (!servers) {
+    logger.warn('cannot serve unary calls on the fast path (grpc-js internals changed): grpc-js serves them');
+    return;
+  }
+  for (const http2Server of servers) {
+    const grpcJs = http2Server.listeners('stream') as ((stream: ServerHttp2Stream, headers: IncomingHttpHeaders, ...rest: unknown[]) => void)[];
+    http2Server.removeAllListeners('stream');
+    http2Server.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, ...rest: unknown[]) => {
+      if (fast.handle(stream, headers)) return;
+      for (const listener of grpcJs) listener.call(http2Server, stream, headers, ...rest);
+    });
+  }
+}
+
 /**
  * grpc-js has no server option for the connection window (only clients have grpc-node.flow_control_window), so each
  * new session is widened as it opens, through the http2 servers grpc-js keeps. Without them (a grpc-js change), the
  * node still works with the default window, and says so once.
  */
 function widenFlowControlWindows(server: Server, logger: NodeServerOptions['logger']): void {
-  const servers = (server as unknown as { http2Servers?: Map<EventEmitter, unknown> }).http2Servers;
-  if (!(servers instanceof Map) || servers.size === 0) {
+  const servers = http2ServersOf(server);
+  if (!servers) {
     logger.warn('cannot widen HTTP/2 flow-control windows (grpc-js internals changed): using the 64 KiB default');
     return;
   }
-  for (const http2Server of servers.keys()) {
+  for (const http2Server of servers) {
     http2Server.on('session', (session: ServerHttp2Session) => {
       try {
         session.setLocalWindowSize(CONNECTION_WINDOW_BYTES);

@@ -52,6 +52,7 @@ const startedAt = Date.now();
 const server: NodeServer = new NodeServer({
   listen: config.node.listen,
   maxInFlight: config.node.maxInFlight,
+  fastPath: config.node.fastPath,
   services: [
     {
       name: 'engram.v1.MemoryService',

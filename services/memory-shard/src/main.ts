@@ -47,6 +47,7 @@ const protoFiles = [...PUBLIC_PROTO_FILES, ...SHARD_PROTO_FILES];
 const server = new NodeServer({
   listen: config.node.listen,
   maxInFlight: config.node.maxInFlight,
+  fastPath: config.node.fastPath,
   services: [
     { name: 'engram.shard.v1.ShardService', definition: serviceDefinition(protoFiles, 'engram.shard.v1.ShardService'), implementation: shardService(engine, logger) },
   ],

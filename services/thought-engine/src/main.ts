@@ -73,6 +73,7 @@ const protoFiles = [...PUBLIC_PROTO_FILES, ...ENGINE_PROTO_FILES];
 const server = new NodeServer({
   listen: config.node.listen,
   maxInFlight: config.node.maxInFlight,
+  fastPath: config.node.fastPath,
   services: [
     { name: 'engram.v1.ThoughtService', definition: serviceDefinition(protoFiles, 'engram.v1.ThoughtService'), implementation: thoughtService(engine, logger) },
     {
