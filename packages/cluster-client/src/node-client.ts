@@ -1,10 +1,11 @@
-import { Client, credentials, Metadata, type CallOptions, type ChannelOptions } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import { circuitBreaker, ConsecutiveBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
-import { context, propagation, SpanKind, SpanStatusCode, trace, type TextMapSetter } from '@opentelemetry/api';
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { CONNECTION_WINDOW_BYTES, statusName, TENANT_METADATA_KEY } from '@engram/protocol';
 import { nodeMetrics, telemetry, tracer } from '@engram/telemetry';
 import type { Member } from '@engram/ring';
 import { fromInternalError, isNodeFailure } from './internal-error.js';
+import { H2Channel, type CancelSource } from './h2-channel.js';
 
 export interface NodeClientOptions {
   /** Deadline of a call when the caller has none or a later one. */
@@ -22,44 +23,36 @@ export interface InternalCall {
   /** The caller's deadline (epoch ms), if any. */
   deadlineMs?: number;
   /** The server call this one serves: its cancellation cancels this call. */
-  parent?: CallOptions['parent'];
+  parent?: CancelSource;
   /** Safe to send again (reads, deletes, writes with an id). */
   idempotent?: boolean;
 }
 
 const identity = (b: Buffer) => b;
-
-/** Writes W3C trace context into gRPC metadata. */
-const metadataSetter: TextMapSetter<Metadata> = { set: (m, key, value) => m.set(key, value) };
 const RETRY_BACKOFF_MS = [20, 60, 150, 300];
-
-/** Channel settings of internal hops: reconnect quickly after a node restarts. */
-export function internalChannelOptions(maxMessageBytes: number): ChannelOptions {
-  return {
-    'grpc.initial_reconnect_backoff_ms': 100,
-    'grpc.min_reconnect_backoff_ms': 100,
-    'grpc.max_reconnect_backoff_ms': 1000,
-    'grpc.max_receive_message_length': maxMessageBytes,
-    'grpc.max_send_message_length': maxMessageBytes,
-    'grpc.enable_retries': 0,
-    // Wide receive window for answers (a page of Query results), as the servers give their peers.
-    'grpc-node.flow_control_window': CONNECTION_WINDOW_BYTES,
-  };
-}
+/** Per-stream receive window of internal calls: a page of Query results arrives without waiting on WINDOW_UPDATEs. */
+const STREAM_WINDOW_BYTES = 2 ** 20;
 
 /**
  * A client of one node: one HTTP/2 channel, calls with deadlines, retries of idempotent calls within the
  * deadline, and a circuit breaker that makes calls to a node that keeps failing fail fast.
  */
 export class NodeClient {
-  private readonly client: Client;
+  private readonly channel: H2Channel;
   private readonly breaker: CircuitBreakerPolicy;
 
   constructor(
     readonly member: Member,
     private readonly options: NodeClientOptions,
   ) {
-    this.client = new Client(member.address, credentials.createInsecure(), internalChannelOptions(options.maxMessageBytes));
+    // Reconnect quickly after a node restarts.
+    this.channel = new H2Channel(member.address, {
+      maxMessageBytes: options.maxMessageBytes,
+      connectionWindowBytes: CONNECTION_WINDOW_BYTES,
+      streamWindowBytes: STREAM_WINDOW_BYTES,
+      minBackoffMs: 100,
+      maxBackoffMs: 1000,
+    });
     this.breaker = circuitBreaker(handleWhen(isNodeFailure), {
       halfOpenAfter: options.halfOpenAfterMs,
       breaker: new ConsecutiveBreaker(options.breakerThreshold),
@@ -101,10 +94,7 @@ export class NodeClient {
     call: InternalCall,
     deadline: number,
   ): Promise<Res> {
-    const metadata = new Metadata();
-    metadata.set(TENANT_METADATA_KEY, call.tenant);
-    const options: CallOptions = { deadline };
-    if (call.parent) options.parent = call.parent;
+    const headers: Record<string, string> = { [TENANT_METADATA_KEY]: call.tenant };
     // A CLIENT span per attempt, child of whatever the caller is doing; its context travels as traceparent.
     const started = performance.now();
     // Without tracing there is no span to make nor context to send.
@@ -114,10 +104,17 @@ export class NodeClient {
           attributes: { 'rpc.system': 'grpc', 'server.address': this.member.address, 'engram.peer': this.member.id },
         })
       : undefined;
-    if (span) propagation.inject(trace.setSpan(context.active(), span), metadata, metadataSetter);
+    if (span) propagation.inject(trace.setSpan(context.active(), span), headers);
     const method = path.slice(path.lastIndexOf('/') + 1);
+    let bytes: Buffer;
+    try {
+      bytes = serialize(request);
+    } catch (err) {
+      span?.end();
+      return Promise.reject(err);
+    }
     return new Promise<Res>((resolve, reject) => {
-      this.client.makeUnaryRequest(path, serialize, deserialize, request, metadata, options, (err, res) => {
+      this.channel.unary(path, bytes, headers, deadline, call.parent, (err, res) => {
         const code = err ? err.code : 0;
         if (span) {
           span.setAttribute('rpc.grpc.status_code', code);
@@ -125,13 +122,19 @@ export class NodeClient {
           span.end();
         }
         nodeMetrics().rpcClient(this.member.id, method, statusName(code), (performance.now() - started) / 1000);
-        if (err) reject(fromInternalError(err, this.member.id, call.deadlineMs, this.options.timeoutMs));
-        else resolve(res!);
+        if (err) return reject(fromInternalError(err, this.member.id, call.deadlineMs, this.options.timeoutMs));
+        let value: Res;
+        try {
+          value = deserialize(res!);
+        } catch (e) {
+          return reject(fromInternalError({ code: status.INTERNAL, details: `cannot decode the answer of ${this.member.id}: ${e instanceof Error ? e.message : String(e)}` }, this.member.id, call.deadlineMs, this.options.timeoutMs));
+        }
+        resolve(value);
       });
     });
   }
 
   close(): void {
-    this.client.close();
+    this.channel.close();
   }
 }
