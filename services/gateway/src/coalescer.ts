@@ -19,6 +19,8 @@ interface Waiting {
 }
 
 interface Lane {
+  key: string;
+  shard: NodeClient;
   inFlight: number;
   queue: Waiting[];
 }
@@ -111,13 +113,18 @@ export const recallMethod = (single: string, batch: string): CoalescedMethod => 
 
 /**
  * Coalesces concurrent calls bound for the same shard (and tenant) into one internal batch call, as group commit
- * does for LevelDB: while maxInFlight internal calls to a shard are out, new requests wait, and each time one comes
- * back the waiting requests go together. Items are built from the request bytes without decoding them, and each
- * answer is the bytes of its result: nothing is decoded or re-encoded. At low load every request goes alone, at
- * once, as the single call it is.
+ * does for LevelDB. Requests join their lane's queue, and the queue goes at the end of the event-loop turn in
+ * which they arrived (one socket read brings many requests), as one internal call, or sooner in pieces of
+ * maxBatch. At most maxInFlight internal calls to a shard are out at once; while they are, new requests wait, and
+ * each time one comes back the waiting ones go together. Items are built from the request bytes without decoding
+ * them, and each answer is the bytes of its result: nothing is decoded or re-encoded. A request alone in its turn
+ * goes as the single call it is, without waiting for anything.
  */
 export class Coalescer {
   private readonly lanes = new Map<string, Lane>();
+  /** Lanes with requests that arrived during this turn, sent at its end. */
+  private readonly due = new Set<Lane>();
+  private flushScheduled = false;
   batches = 0;
   coalesced = 0;
 
@@ -131,36 +138,57 @@ export class Coalescer {
     const key = `${shard.member.id}\x00${call.tenant}`;
     let lane = this.lanes.get(key);
     if (!lane) {
-      lane = { inFlight: 0, queue: [] };
+      lane = { key, shard, inFlight: 0, queue: [] };
       this.lanes.set(key, lane);
     }
-    if (lane.inFlight < this.options.maxInFlight && lane.queue.length === 0) {
-      lane.inFlight += 1;
-      return shard.raw(this.method.single, bytes, call).finally(() => this.done(key, lane!, shard));
-    }
-    return new Promise<Buffer>((resolve, reject) => lane!.queue.push({ bytes, call, context: context.active(), resolve, reject }));
+    const l = lane;
+    return new Promise<Buffer>((resolve, reject) => {
+      l.queue.push({ bytes, call, context: context.active(), resolve, reject });
+      if (l.queue.length >= this.options.maxBatch && l.inFlight < this.options.maxInFlight) this.sendBatch(l);
+      else if (l.inFlight < this.options.maxInFlight) this.schedule(l);
+    });
   }
 
-  private done(key: string, lane: Lane, shard: NodeClient): void {
+  /** Sends the lane's queue at the end of this turn (setImmediate runs after the turn's I/O callbacks). */
+  private schedule(lane: Lane): void {
+    this.due.add(lane);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      for (const l of this.due) {
+        while (l.queue.length > 0 && l.inFlight < this.options.maxInFlight) this.sendBatch(l);
+      }
+      this.due.clear();
+    });
+  }
+
+  private done(lane: Lane): void {
     lane.inFlight -= 1;
-    if (lane.queue.length > 0) this.sendBatch(key, lane, shard);
-    else if (lane.inFlight === 0) this.lanes.delete(key);
+    if (lane.queue.length > 0) this.sendBatch(lane);
+    else if (lane.inFlight === 0 && !this.due.has(lane)) this.lanes.delete(lane.key);
   }
 
-  private sendBatch(key: string, lane: Lane, shard: NodeClient): void {
+  private sendBatch(lane: Lane): void {
+    const shard = lane.shard;
     const items = lane.queue.splice(0, this.options.maxBatch);
     lane.inFlight += 1;
     this.batches += 1;
     this.coalesced += items.length;
     const first = items[0]!;
-    const deadlines = items.map((w) => w.call.deadlineMs);
-    const call: InternalCall = {
-      tenant: first.call.tenant,
-      // The latest deadline of the batch: no item's own deadline is cut short (each caller still has its own).
-      deadlineMs: deadlines.some((d) => d === undefined) ? undefined : Math.max(...(deadlines as number[])),
-      idempotent: items.every((w) => w.call.idempotent),
-    };
     const single = items.length === 1;
+    let call: InternalCall = first.call;
+    if (!single) {
+      let latest: number | undefined = 0;
+      let idempotent = true;
+      for (const w of items) {
+        // The latest deadline of the batch: no item's own deadline is cut short (each caller still has its own).
+        const d = w.call.deadlineMs;
+        latest = d === undefined || latest === undefined ? undefined : Math.max(latest, d);
+        idempotent &&= w.call.idempotent === true;
+      }
+      call = { tenant: first.call.tenant, deadlineMs: latest, idempotent };
+    }
     const request = single ? first.bytes : Buffer.concat(items.map((w) => this.method.item(w.bytes)));
     // The batch is part of the first request's trace.
     context
@@ -179,6 +207,6 @@ export class Coalescer {
           for (const w of items) w.reject(err);
         },
       )
-      .finally(() => this.done(key, lane, shard));
+      .finally(() => this.done(lane));
   }
 }
