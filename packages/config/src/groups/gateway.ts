@@ -71,7 +71,7 @@ export const coalescingGroup = group({
     maxInFlight: setting(
       'ENGRAM_COALESCE_MAX_IN_FLIGHT',
       '4',
-      'Remember (or Recall) calls in flight to one shard before further ones wait to go together as one internal RememberBatch (RecallBatch); 0 = never coalesce',
+      'Internal Remember (Recall) calls in flight to one shard. The requests that arrive in one event-loop turn go together as one internal RememberBatch (RecallBatch); while this many are out, further ones wait and go together when one comes back. 0 = never coalesce',
       int(0, 1024),
     ),
     maxBatch: setting('ENGRAM_COALESCE_MAX_BATCH', '128', 'Most calls coalesced into one internal batch', int(1, 1000)),
