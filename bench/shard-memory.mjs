@@ -9,7 +9,9 @@
 // (uniform over a sample of what was written) follows the import. Rates are reported with the shard's CPU time per
 // memory and per Recall (/proc/<pid>/stat, all its threads), which moves much less than the rates when other work
 // shares the machine. Everything is bounded in time (--timeout) and stops by itself. --node-args adds node flags
-// (e.g. --node-args=--heap-growing-percent=0), --env adds or overrides the shard's environment.
+// (e.g. --node-args=--heap-growing-percent=0), --env adds or overrides the shard's environment. The snapshots after
+// the import and after the Recalls come --settle seconds after the load stops: the shard at rest, after its idle
+// collection (ENGRAM_IDLE_GC); the peak RSS under load is reported too.
 //
 //   npm run build && node bench/shard-memory.mjs [--memories 1000000] [--batch 1000] [--concurrency 4]
 //     [--subjects 1000] [--content-size 100] [--recall-seconds 10] [--timeout 40m] [--bare]
@@ -451,7 +453,7 @@ try {
   if (result.recall) {
     const r = result.recall;
     log(`recall: ${fmt(r.rate)}/s over ${r.seconds.toFixed(0)} s at ${cfg.recallConcurrency} in flight, shard CPU ${(r.cpuMsPerRecall * 1000).toFixed(0)} µs per recall, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms${r.failed ? `, ${r.failed} failed` : ''}`);
-    await sleep(2000);
+    await sleep(cfg.settleMs);
     result.afterRecall = await snapshot('after recall');
   }
   const gc = await forcedGc();

@@ -121,6 +121,8 @@ for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
 const rel = (p) => relative(root, p) || '.';
 const log = (...a) => console.log(...a);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** How long the growth measurements wait after a load before reading the shard's resident memory at rest (past its 2 s idle collection). */
+const REST_MS = 4000;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Processes
@@ -984,6 +986,10 @@ async function costGrowth() {
       diskBytes: dirBytes(join(dirs.work, 'growth', 'shard-0')),
     };
     log(`  ${label}: shard RSS ${fmt(res.memory.rss / 2 ** 20)} MiB (heap used ${fmt(res.memory.heapUsed / 2 ** 20)} MiB, memory cache ${fmt(res.memory.cacheBytes / 2 ** 20)} MiB), ${fmt(res.memory.memories)} memories, ${fmt(res.memory.diskBytes / 2 ** 20)} MiB on disk`);
+    // At rest: once the load has stopped for longer than the shard's idle collection waits (ENGRAM_IDLE_GC, 2 s).
+    await sleep(REST_MS);
+    res.rest = memoryStatus(shardPid);
+    log(`  ${label}: at rest (${REST_MS / 1000} s after the load): shard RSS ${fmt(res.rest.rss / 2 ** 20)} MiB`);
     res.afterGc = await memorySnapshot(`growth-${label}-shard`, shardPid);
     if (res.afterGc) {
       const a = res.afterGc.after;
@@ -1031,9 +1037,10 @@ async function costGrowth() {
         `${fmtMs(atSmall.query.p99)} ms with ${fmt(small)} on the shard${atLarge ? `, ${fmtMs(atLarge.query.p99)} ms with ${tag}` : ''}; one at a time: p99 ${fmtMs(atSmall['query-c1'].p99)}${atLarge ? ` / ${fmtMs(atLarge['query-c1'].p99)}` : ''} ms (p50 ${fmtMs(atSmall['query-c1'].p50)}${atLarge ? ` / ${fmtMs(atLarge['query-c1'].p50)}` : ''} ms)`,
       ),
     );
-    const rssAt = (atLarge ?? atSmall).memory.rss;
+    const rssAt = (atLarge ?? atSmall).rest.rss;
+    const loadedAt = (atLarge ?? atSmall).memory.rss;
     const gcAt = (atLarge ?? atSmall).afterGc;
-    targets.push(mk('growth-rss', `Shard RSS after ${tag} / (configured caches + 200 MiB)`, rssAt / 2 ** 20, '<=', (cacheBytes + 200 * 2 ** 20) / 2 ** 20, 'MiB', null, `${fmt(rssAt / 2 ** 20)} MiB vs ${fmt(cacheBytes / 2 ** 20)} + 200 MiB (memory LRU + LevelDB block cache); at ${fmt(small)}: ${fmt(atSmall.memory.rss / 2 ** 20)} MiB; V8 heap used ${fmt((atLarge ?? atSmall).memory.heapUsed / 2 ** 20)} MiB${gcAt ? `; after a forced full GC: RSS ${fmt(gcAt.after.rss / 2 ** 20)} MiB, heap used ${fmt(gcAt.after.heapUsed / 2 ** 20)} MiB` : ''}`));
+    targets.push(mk('growth-rss', `Shard RSS at rest after ${tag} / (configured caches + 200 MiB)`, rssAt / 2 ** 20, '<=', (cacheBytes + 200 * 2 ** 20) / 2 ** 20, 'MiB', null, `${fmt(rssAt / 2 ** 20)} MiB vs ${fmt(cacheBytes / 2 ** 20)} + 200 MiB (memory LRU + LevelDB block cache), ${REST_MS / 1000} s after the last load (after the shard's idle collection); right at the end of the loads ${fmt(loadedAt / 2 ** 20)} MiB, peak ${fmt((atLarge ?? atSmall).rest.hwm / 2 ** 20)} MiB; at ${fmt(small)}: ${fmt(atSmall.rest.rss / 2 ** 20)} MiB at rest; V8 heap used ${fmt((atLarge ?? atSmall).memory.heapUsed / 2 ** 20)} MiB${gcAt ? `; after a forced full GC: RSS ${fmt(gcAt.after.rss / 2 ** 20)} MiB, heap used ${fmt(gcAt.after.heapUsed / 2 ** 20)} MiB` : ''}`));
     // Profiles of missed growth targets, in the same (grown) cluster.
     if (cfg.profile) {
       const loads = { 'growth-recall': atLarge ? { call: 'engram.v1.MemoryService/Recall', data: { subject: `g-{{randomInt 0 ${largeCalls}}}`, id: `x-{{randomInt 0 ${cfg.importBatch}}}` } } : recallSmall, 'growth-query': query };
@@ -1173,10 +1180,10 @@ function markdown() {
     L.push('', '## Cost growth (1 shard, through the gateway)', '');
     L.push(`Loads at ${cfg.growthConcurrency} in flight, ${cfg.growthDuration} each; Recall of uniformly random ids over all memories present (ring of 65,536 picks); Query: subject \`growth-q\` (${fmt(cfg.growthSmall)} memories), text cue \`topic<k> budget\` (about ${fmt(growth.queryCandidates)} of the ${fmt(cfg.growthSmall)} memories hold a term of the cue), default page size.`, '');
     for (const [i, imp] of growth.imports.entries()) L.push(`- import ${i + 1}: ${fmt(imp.memories)} memories in ${imp.seconds.toFixed(0)} s = ${fmt(imp.rate)} memories/s${imp.failed ? ` (${imp.failed} batches failed)` : ''}`);
-    L.push('', `| Memories on the shard | Recall /s | Recall p50 / p99 ms | Query /s | Query p50 / p99 ms | Query -c 1: /s, p50 / p99 ms | shard RSS MiB | heap used MiB | memory cache MiB | store on disk MiB |`, '|---|---|---|---|---|---|---|---|---|---|');
+    L.push('', `| Memories on the shard | Recall /s | Recall p50 / p99 ms | Query /s | Query p50 / p99 ms | Query -c 1: /s, p50 / p99 ms | shard RSS MiB, end of loads / at rest | heap used MiB | memory cache MiB | store on disk MiB |`, '|---|---|---|---|---|---|---|---|---|---|');
     for (const at of [growth.atSmall, growth.atLarge].filter(Boolean)) {
       const q1 = at['query-c1'];
-      L.push(`| ${fmt(at.memory.memories)} | ${fmt(at.recall.rps)} | ${fmtMs(at.recall.p50)} / ${fmtMs(at.recall.p99)} | ${fmt(at.query.rps)} | ${fmtMs(at.query.p50)} / ${fmtMs(at.query.p99)} | ${fmt(q1.rps)}, ${fmtMs(q1.p50)} / ${fmtMs(q1.p99)} | ${fmt(at.memory.rss / 2 ** 20)} | ${fmt(at.memory.heapUsed / 2 ** 20)} | ${fmt(at.memory.cacheBytes / 2 ** 20)} | ${fmt(at.memory.diskBytes / 2 ** 20)} |`);
+      L.push(`| ${fmt(at.memory.memories)} | ${fmt(at.recall.rps)} | ${fmtMs(at.recall.p50)} / ${fmtMs(at.recall.p99)} | ${fmt(at.query.rps)} | ${fmtMs(at.query.p50)} / ${fmtMs(at.query.p99)} | ${fmt(q1.rps)}, ${fmtMs(q1.p50)} / ${fmtMs(q1.p99)} | ${fmt(at.memory.rss / 2 ** 20)} / ${fmt(at.rest.rss / 2 ** 20)} | ${fmt(at.memory.heapUsed / 2 ** 20)} | ${fmt(at.memory.cacheBytes / 2 ** 20)} | ${fmt(at.memory.diskBytes / 2 ** 20)} |`);
     }
     L.push('', `CPU during the growth loads (cores): ${[['small', growth.atSmall], ['large', growth.atLarge]].filter(([, at]) => at).flatMap(([label, at]) => ['recall', 'query', 'query-c1'].map((k) => `${label} ${k}: gateway ${at[k].cores.gateway.toFixed(2)}, shard ${at[k].cores['shard-0'].toFixed(2)}, others ${at[k].otherCores.toFixed(2)}`)).join('; ')}.`);
     for (const at of [growth.atSmall, growth.atLarge].filter((x) => x?.afterGc)) {

@@ -4,6 +4,8 @@ import { status, type UntypedServiceImplementation, type sendUnaryData, type Ser
 export class InFlightLimit {
   private current = 0;
   shed = 0;
+  /** Calls admitted so far. */
+  started = 0;
 
   constructor(readonly max: number) {}
 
@@ -26,6 +28,7 @@ export class InFlightLimit {
           return;
         }
         this.current += 1;
+        this.started += 1;
         let done = false;
         unary(call, (err, value) => {
           if (!done) {

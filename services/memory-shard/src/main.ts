@@ -4,7 +4,7 @@ import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { shardGroups } from '@engram/config';
 import { MemoryEngine } from '@engram/memory';
 import { PUBLIC_PROTO_FILES, SHARD_PROTO_FILES, serviceDefinition } from '@engram/protocol';
-import { configureOrExit, NodeServer, startObservability, stopOnSignals } from '@engram/runtime';
+import { configureOrExit, NodeServer, startIdleCollector, startObservability, stopOnSignals } from '@engram/runtime';
 import { ManualClock, systemClock } from '@engram/storage';
 import { createLogger } from '@engram/telemetry';
 import { shardService } from './shard-service.js';
@@ -57,7 +57,10 @@ const server = new NodeServer({
   announce: { metricsAddress: observability.metricsAddress },
 });
 
+const stopIdleCollector = startIdleCollector({ idleMs: config.cache.idleGc, inFlight: () => server.inFlight.inFlight, started: () => server.inFlight.started, logger });
+
 stopOnSignals(async () => {
+  stopIdleCollector();
   await server.shutdown(config.node.shutdownGrace);
   await engine.close();
   await observability.close();

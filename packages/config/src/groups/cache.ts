@@ -1,4 +1,4 @@
-import { int, size } from '../parsers.js';
+import { duration, int, size } from '../parsers.js';
 import { group, setting } from '../setting.js';
 
 export const cacheGroup = group({
@@ -15,6 +15,12 @@ export const cacheGroup = group({
       '0',
       'How far a shard\'s V8 heap may grow past what survived the last full collection before the next one (0 = V8\'s own choice): 20 keeps resident memory near the caches (within caches + 200 MiB at a million memories) at the price of more garbage-collection CPU and pauses (query CPU about 1.5-2x, Recall about 1.3x)',
       int(0, 1000),
+    ),
+    idleGc: setting(
+      'ENGRAM_IDLE_GC',
+      '2s',
+      'After this long with no call in flight (and calls served since the last time), a shard runs one full garbage collection so that V8 gives back the memory a burst left behind (0 = never)',
+      duration(0, 3_600_000),
     ),
   },
 });
