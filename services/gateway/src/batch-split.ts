@@ -17,7 +17,8 @@ interface Item {
 
 /**
  * RememberBatch across shards: items are read from the wire, grouped by the shard that owns their subject and
- * forwarded as sub-batches of their original bytes; the per-item results come back in request order. A shard
+ * forwarded as sub-batches of their original bytes; the per-item results come back in request order. A batch
+ * whose items all belong to one shard goes there as it is, and its answer comes back as the shard's bytes. A shard
  * that fails fails only its items; when every shard failed its whole sub-batch for the same reason, the call fails
  * with that status.
  */
@@ -27,7 +28,7 @@ export async function splitBatch(
   tenant: string,
   call: (idempotent: boolean) => InternalCall,
   maxItems: number,
-): Promise<{ results: RememberBatchResult[]; succeeded: number; failed: number }> {
+): Promise<{ results: RememberBatchResult[]; succeeded: number; failed: number } | Buffer> {
   const items: Item[] = [];
   scanFields(request, (field, _wire, valueStart, valueEnd, tagStart) => {
     if (field !== ROUTING.batchItems) return;
@@ -52,6 +53,12 @@ export async function splitBatch(
     const group = groups.get(client.member.id);
     if (group) group.items.push(item);
     else groups.set(client.member.id, { client, items: [item] });
+  }
+  // Every item bound for one shard, in order (one shard, or a batch about one subject): its answer is already
+  // the caller's, byte for byte.
+  if (groups.size === 1) {
+    const [{ client, items: group }] = groups.values();
+    if (group.length === items.length) return client.raw(rememberBatch.path, request, call(group.every((i) => i.hasId)));
   }
   const wholeFailures: EngramError[] = [];
   await Promise.all(

@@ -61,7 +61,7 @@ export function memoryService(o: MemoryServiceOptions): UntypedServiceImplementa
       async (bytes: Buffer, call: RawCall) => {
         const tenant = o.tenantOf(call);
         const res = await splitBatch(o.router, bytes, tenant, (idempotent) => internalCall(call, tenant, idempotent), o.maxBatchItems);
-        return batchCodec.encodeResponse(res);
+        return Buffer.isBuffer(res) ? res : batchCodec.encodeResponse(res);
       },
       o.report,
     ),
