@@ -1,6 +1,4 @@
-import Sentiment from 'sentiment';
-
-const analyzer = new Sentiment();
+import { afinnScore } from './afinn.js';
 
 /** VADER's normalisation constant: maps an unbounded lexicon sum to -1..1. */
 const ALPHA = 15;
@@ -41,11 +39,8 @@ function capsWordsIn(text: string): number {
  */
 export function estimateAffect(text: string): Affect {
   if (text.length === 0) return { valence: 0, arousal: 0 };
-  const result = analyzer.analyze(text);
-  const s = result.score;
-  let intensity = 0;
-  for (const entry of result.calculation) for (const v of Object.values(entry)) intensity += Math.abs(v);
-  intensity += 2 * exclamationsIn(text) + 2 * capsWordsIn(text);
+  const { score: s, intensity: rated } = afinnScore(text);
+  const intensity = rated + 2 * exclamationsIn(text) + 2 * capsWordsIn(text);
   return {
     valence: s === 0 ? 0 : s / Math.sqrt(s * s + ALPHA),
     arousal: 1 - Math.exp(-intensity / AROUSAL_SCALE),

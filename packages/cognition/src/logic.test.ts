@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { estimateAffect, estimateImportance, extractKeywords, indexTerms, tokenize } from '@engram/cognition';
+import { prng } from '@engram/cognition/testing';
 
 function importanceOf(content: string, affect = estimateAffect(content)): number {
   const tokens = tokenize(content);
@@ -27,6 +28,21 @@ describe('extractKeywords', () => {
 
   it('is empty when there are no terms', () => {
     expect(extractKeywords(indexTerms([]), 5)).toEqual([]);
+  });
+
+  it('picks what sorting every term by frequency, then first occurrence, picks', () => {
+    const random = prng(11);
+    for (let n = 0; n < 500; n++) {
+      const tokens = Array.from({ length: Math.floor(random() * 40) }, () => `w${Math.floor(random() * 12)}x`);
+      const terms = indexTerms(tokens);
+      const max = Math.floor(random() * 10);
+      const sorted = terms.frequencies
+        .map((f, position) => ({ f, position }))
+        .sort((a, b) => b.f.count - a.f.count || a.position - b.position)
+        .slice(0, max)
+        .map((e) => terms.surfaces[e.position]);
+      expect(extractKeywords(terms, max)).toEqual(sorted);
+    }
   });
 });
 

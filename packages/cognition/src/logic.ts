@@ -9,13 +9,21 @@ const SALIENCE_CUES = new Set([
 
 /** The most frequent terms of a memory (ties: first occurrence), in readable word form. */
 export function extractKeywords(terms: IndexTerms, max: number): string[] {
-  if (max === 0) return [];
-  const order = [...terms.counts.keys()];
-  return order
-    .map((term, position) => ({ term, position, count: terms.counts.get(term)! }))
-    .sort((a, b) => b.count - a.count || a.position - b.position)
-    .slice(0, max)
-    .map((e) => terms.surface.get(e.term) ?? e.term);
+  const { frequencies, surfaces } = terms;
+  // Indexes of the most frequent so far, most frequent first: a term goes after those at least as frequent, which
+  // (seen first) win ties.
+  const top: number[] = [];
+  for (let i = 0; i < frequencies.length; i++) {
+    const count = frequencies[i]!.count;
+    let at = top.length;
+    while (at > 0 && frequencies[top[at - 1]!]!.count < count) at -= 1;
+    if (at >= max) continue;
+    top.push(i);
+    for (let j = top.length - 1; j > at; j--) top[j] = top[j - 1]!;
+    top[at] = i;
+    if (top.length > max) top.pop();
+  }
+  return top.map((i) => surfaces[i]!);
 }
 
 export interface ImportanceSignals {
@@ -38,6 +46,6 @@ export function estimateImportance(s: ImportanceSignals): number {
   const properNames = (s.content.match(/(?<![.!?]\s|^)\b\p{Lu}\p{Ll}+/gu) ?? []).length;
   importance += 0.15 * Math.min(1, properNames / 2);
   if (s.tokens.some((t) => SALIENCE_CUES.has(t))) importance += 0.2;
-  importance += 0.1 * Math.min(1, s.terms.counts.size / 20);
+  importance += 0.1 * Math.min(1, s.terms.frequencies.length / 20);
   return Math.min(1, Math.max(0, importance));
 }

@@ -29,7 +29,7 @@ describe('processMemory', () => {
   it('derives terms, hash, affect, keywords, importance and layer', () => {
     const m = processMemory(valid(), options);
     expect(m.hash).toBe(contentHash('note', 'Alice prefers green tea in the morning'));
-    expect([...m.terms.counts.keys()]).toEqual(['alic', 'prefer', 'green', 'tea', 'morn']);
+    expect(m.terms.frequencies.map((f) => f.term)).toEqual(['alic', 'prefer', 'green', 'tea', 'morn']);
     expect(m.keywords).toEqual(['alice', 'prefers', 'green']);
     expect(m.importance).toBeGreaterThan(0);
     expect(m.importance).toBeLessThanOrEqual(1);

@@ -41,44 +41,59 @@ describe('tokenize', () => {
 describe('indexTerms', () => {
   it('stems words, drops stop words and counts frequencies', () => {
     const t = indexTerms(tokenize('The runner was running and the runners ran'));
-    expect(Object.fromEntries(t.counts)).toEqual({ runner: 2, run: 1, ran: 1 });
+    expect(t.frequencies).toEqual([
+      { term: 'runner', count: 2 },
+      { term: 'run', count: 1 },
+      { term: 'ran', count: 1 },
+    ]);
     expect(t.length).toBe(4);
   });
 
   it('remembers the first word form of each term', () => {
     const t = indexTerms(tokenize('Running runs run'));
-    expect(t.counts.get('run')).toBe(3);
-    expect(t.surface.get('run')).toBe('running');
+    expect(t.frequencies).toEqual([{ term: 'run', count: 3 }]);
+    expect(t.surfaces).toEqual(['running']);
   });
 
   it('drops possessive endings', () => {
     const t = indexTerms(tokenize("Alice's cat and Bob’s cats"));
-    expect([...t.counts.keys()]).toEqual(['alic', 'cat', 'bob']);
-    expect(t.counts.get('cat')).toBe(2);
-    expect(t.surface.get('alic')).toBe('alice');
+    expect(t.frequencies.map((f) => f.term)).toEqual(['alic', 'cat', 'bob']);
+    expect(t.frequencies[1]!.count).toBe(2);
+    expect(t.surfaces).toEqual(['alice', 'cat', 'bob']);
   });
 
   it('does not stem tokens that are not plain a-z words', () => {
     const t = indexTerms(tokenize('cafés 2024 東京'));
-    expect([...t.counts.keys()]).toEqual(['cafés', '2024', '東京']);
+    expect(t.frequencies.map((f) => f.term)).toEqual(['cafés', '2024', '東京']);
   });
 
   it('drops tokens longer than 64 characters', () => {
     const t = indexTerms(['a'.repeat(65), 'b'.repeat(64)]);
-    expect([...t.counts.keys()]).toHaveLength(1);
+    expect(t.frequencies).toHaveLength(1);
     expect(t.length).toBe(1);
   });
 
   it('indexes nothing for stop words only', () => {
     const t = indexTerms(tokenize('the and is it of to a'));
-    expect(t.counts.size).toBe(0);
+    expect(t.frequencies).toHaveLength(0);
     expect(t.length).toBe(0);
   });
 
   it('gives the document length as the number of indexed tokens', () => {
     const t = indexTerms(tokenize('apple apple banana the'));
     expect(t.length).toBe(3);
-    expect([...t.counts.values()].reduce((a, b) => a + b, 0)).toBe(t.length);
+    expect(t.frequencies.reduce((a, f) => a + f.count, 0)).toBe(t.length);
+  });
+
+  it('counts the same past the number of terms it finds by scanning', () => {
+    // 100 distinct words, each twice and once more in a different form, in a scattered order.
+    const words = Array.from({ length: 100 }, (_, i) => `w${i}x`);
+    const tokens = [...words, ...words.map((w) => `${w}'s`).reverse(), ...words.filter((_, i) => i % 3 === 0)];
+    const t = indexTerms(tokens);
+    expect(t.frequencies.map((f) => f.term)).toEqual(words);
+    expect(t.frequencies.map((f) => f.count)).toEqual(words.map((_, i) => (i % 3 === 0 ? 3 : 2)));
+    expect(t.surfaces).toEqual(words);
+    expect(t.length).toBe(tokens.length);
   });
 });
 
@@ -89,7 +104,7 @@ describe('queryTerms', () => {
 
   it('matches the terms a memory is indexed under', () => {
     const doc = indexTerms(tokenize('She prefers green tea in the mornings'));
-    for (const term of queryTerms('preferring teas morning')) expect(doc.counts.has(term)).toBe(true);
+    for (const term of queryTerms('preferring teas morning')) expect(doc.frequencies.map((f) => f.term)).toContain(term);
   });
 
   it('is empty for stop words only', () => {
@@ -145,9 +160,9 @@ describe('indexTerms term cache', () => {
     // Far more distinct words than the cache keeps, so that the words above leave it and come back.
     for (let i = 0; i < 50_000; i++) indexTerms([`word${i}`, `runs${i}s`]);
     const after = indexTerms(tokenize(text));
-    expect([...after.counts]).toEqual([...before.counts]);
-    expect([...after.surface]).toEqual([...before.surface]);
+    expect(after.frequencies).toEqual(before.frequencies);
+    expect(after.surfaces).toEqual(before.surfaces);
     expect(after.length).toBe(before.length);
-    expect(Object.fromEntries(after.counts)).toEqual({ runner: 1, run: 1, shoe: 1, bob: 1, 'cafés': 1 });
+    expect(after.frequencies).toEqual(['runner', 'run', 'shoe', 'bob', 'cafés'].map((term) => ({ term, count: 1 })));
   });
 });

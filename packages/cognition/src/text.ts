@@ -30,13 +30,19 @@ export function tokensOfFolded(folded: string): string[] {
   return folded.match(WORD) ?? [];
 }
 
+/** A distinct term of a text and how often it occurs (the shape of a stored record's terms). */
+export interface TermFrequency {
+  term: string;
+  count: number;
+}
+
 export interface IndexTerms {
-  /** Term (stem) → frequency. */
-  counts: Map<string, number>;
+  /** The distinct terms (stems) in first-seen order, with their frequencies. */
+  frequencies: TermFrequency[];
+  /** surfaces[i]: the first word form frequencies[i].term came from (for readable keywords). */
+  surfaces: string[];
   /** Number of indexed tokens: the document length for BM25. */
   length: number;
-  /** Term → the first word form it came from (for readable keywords). */
-  surface: Map<string, string>;
 }
 
 /** What a token indexes as: its word form (possessive dropped, curly apostrophe straightened) and its term. */
@@ -74,29 +80,44 @@ function termOf(raw: string): TokenTerm {
   return derived;
 }
 
+/**
+ * Distinct terms up to which a term is looked up by scanning those seen so far: a memory has a dozen or two, and
+ * two Maps per memory (frequency and surface by term) were a tenth of the write path's garbage.
+ */
+const SCANNED_TERMS = 32;
+
 /** Index terms of a token list: stop words dropped, Porter-stemmed. */
 export function indexTerms(tokens: readonly string[]): IndexTerms {
-  const counts = new Map<string, number>();
-  const surface = new Map<string, string>();
+  const frequencies: TermFrequency[] = [];
+  const surfaces: string[] = [];
+  /** Term → its index in frequencies, once there are more than SCANNED_TERMS. */
+  let byTerm: Map<string, number> | undefined;
   let length = 0;
   for (const raw of tokens) {
     const { token, term } = termOf(raw);
     if (term.length === 0) continue;
-    const count = counts.get(term);
-    if (count === undefined) {
-      counts.set(term, 1);
-      surface.set(term, token);
-    } else {
-      counts.set(term, count + 1);
-    }
     length += 1;
+    const at = byTerm === undefined ? scanFor(frequencies, term) : (byTerm.get(term) ?? -1);
+    if (at >= 0) {
+      frequencies[at]!.count += 1;
+      continue;
+    }
+    if (byTerm !== undefined) byTerm.set(term, frequencies.length);
+    else if (frequencies.length === SCANNED_TERMS) byTerm = new Map([...frequencies.map((f, i) => [f.term, i] as const), [term, SCANNED_TERMS]]);
+    frequencies.push({ term, count: 1 });
+    surfaces.push(token);
   }
-  return { counts, length, surface };
+  return { frequencies, length, surfaces };
+}
+
+function scanFor(frequencies: readonly TermFrequency[], term: string): number {
+  for (let i = 0; i < frequencies.length; i++) if (frequencies[i]!.term === term) return i;
+  return -1;
 }
 
 /** The distinct terms of a query text, in first-seen order. */
 export function queryTerms(text: string): string[] {
-  return [...indexTerms(tokenize(text)).counts.keys()];
+  return indexTerms(tokenize(text)).frequencies.map((f) => f.term);
 }
 
 /**

@@ -51,7 +51,22 @@ export class WriteAdmission {
   }
 
   /** Runs fn with n memories admitted, releasing them when it settles. */
-  async run<T>(n: number, fn: () => Promise<T>): Promise<T> {
+  run<T>(n: number, fn: () => Promise<T>): Promise<T> {
+    if (this.waiting.length > 0 || !this.fits(n)) return this.runWhenAdmitted(n, fn);
+    // Admitted at once (the common case): fn starts now, without waiting a turn for acquire's promise.
+    const release = this.take(n);
+    let running: Promise<T>;
+    try {
+      running = fn();
+    } catch (err) {
+      release();
+      return Promise.reject(err);
+    }
+    running.then(release, release);
+    return running;
+  }
+
+  private async runWhenAdmitted<T>(n: number, fn: () => Promise<T>): Promise<T> {
     const release = await this.acquire(n);
     try {
       return await fn();

@@ -40,6 +40,19 @@ describe('CounterBook', () => {
     expect(counters.tenant('t').layers.get(1)).toBe(3);
   });
 
+  it('takes the counters key of a delta from its hold, and undoes such a delta too', async () => {
+    const { counters, store } = await book();
+    const hold = counters.hold('t', 'a');
+    await store.write({ ops: [], priority: 1, meta: { deltas: [{ ...add('a'), key: hold.key }], holds: [hold] } });
+    expect(counters.subject('t', 'a')).toEqual({ memories: 1, totalLength: 3 });
+    const again = counters.hold('t', 'a');
+    const meta: WriteMeta = { deltas: [{ ...add('a'), key: again.key }], holds: [again] };
+    counters.contribute([meta]);
+    counters.settled([meta], false);
+    expect(counters.subject('t', 'a')).toEqual({ memories: 1, totalLength: 3 });
+    expect(counters.tenant('t')).toMatchObject({ memories: 1, subjects: 1 });
+  });
+
   it('undoes the deltas of a failed batch and releases its holds', async () => {
     const { counters } = await book();
     const meta: WriteMeta = { deltas: [add('a')], holds: [counters.hold('t', 'a')] };

@@ -19,6 +19,8 @@ export interface CounterDelta {
   length: number;
   /** Memories added (+) or removed (−) per layer number. */
   layers: [number, number][];
+  /** The subject's counters key, when the writer has it (Hold.key): saves building it again per batch. */
+  key?: string;
 }
 
 /** What a queued write carries for the counter book. */
@@ -48,6 +50,8 @@ interface SubjectEntry {
 export class Hold {
   private released = false;
   constructor(
+    /** The subject's counters key. */
+    readonly key: string,
     private readonly entry: SubjectEntry,
     private readonly onRelease: () => void,
   ) {
@@ -92,8 +96,7 @@ export class CounterBook implements BatchContributor<WriteMeta> {
     });
   }
 
-  private entry(tenant: string, subject: string): SubjectEntry {
-    const key = subjectCountersKey(tenant, subject);
+  private entry(key: string): SubjectEntry {
     const cached = this.subjects.get(key);
     if (cached) {
       this.subjects.delete(key);
@@ -110,12 +113,13 @@ export class CounterBook implements BatchContributor<WriteMeta> {
 
   /** Pins a subject's counters for a write about to be queued; release it if the write is not queued. */
   hold(tenant: string, subject: string): Hold {
-    return new Hold(this.entry(tenant, subject), this.trimOnRelease);
+    const key = subjectCountersKey(tenant, subject);
+    return new Hold(key, this.entry(key), this.trimOnRelease);
   }
 
   /** A subject's counters (a copy). */
   subject(tenant: string, subject: string): SubjectCounts {
-    return { ...this.entry(tenant, subject).counts };
+    return { ...this.entry(subjectCountersKey(tenant, subject)).counts };
   }
 
   tenant(tenant: string): TenantCounts {
@@ -126,7 +130,7 @@ export class CounterBook implements BatchContributor<WriteMeta> {
     return this.tenants;
   }
 
-  private apply(d: CounterDelta, sign: 1 | -1, key = subjectCountersKey(d.tenant, d.subject)): SubjectEntry {
+  private apply(d: CounterDelta, sign: 1 | -1, key = d.key ?? subjectCountersKey(d.tenant, d.subject)): SubjectEntry {
     const e = this.subjects.get(key);
     if (!e) throw new Error(`counters of ${key} are not held`);
     let t = this.tenants.get(d.tenant);
@@ -150,7 +154,7 @@ export class CounterBook implements BatchContributor<WriteMeta> {
     const keys: string[] = [];
     for (const meta of metas) {
       for (const d of meta.deltas) {
-        const key = subjectCountersKey(d.tenant, d.subject);
+        const key = d.key ?? subjectCountersKey(d.tenant, d.subject);
         if (!this.subjects.has(key)) throw new Error(`counters of ${d.tenant}/${d.subject} are not held`);
         keys.push(key);
       }

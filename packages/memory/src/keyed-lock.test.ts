@@ -72,4 +72,17 @@ describe('KeyedLock', () => {
     await Promise.all([held, waiting]);
     expect(lock.size).toBe(0);
   });
+
+  it('says whether a key is held, from the call of run until its last section ends', async () => {
+    const lock = new KeyedLock();
+    expect(lock.isHeld('k')).toBe(false);
+    const first = lock.run('k', tick);
+    const second = lock.run('k', tick);
+    expect(lock.isHeld('k')).toBe(true);
+    expect(lock.isHeld('other')).toBe(false);
+    await first;
+    expect(lock.isHeld('k')).toBe(true);
+    await second;
+    expect(lock.isHeld('k')).toBe(false);
+  });
 });

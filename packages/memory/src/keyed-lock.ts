@@ -30,6 +30,14 @@ export class KeyedLock {
     }
   }
 
+  /**
+   * Whether a section of key is running or waiting. When it is not, synchronous code holds the key as long as it
+   * does not yield: it may do what a section would, without one.
+   */
+  isHeld(key: string): boolean {
+    return this.holders.has(key);
+  }
+
   /** Keys with a running or waiting section. */
   get size(): number {
     return this.holders.size;

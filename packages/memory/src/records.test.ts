@@ -84,7 +84,7 @@ function encoded(i: number, s: Shape): Uint8Array {
     evidenceIds: Array.from({ length: s.evidence ?? 0 }, (_, k) => `01JH${String(k).padStart(22, '0')}`),
     keywords: p.keywords,
     contentHash: p.hash,
-    terms: [...p.terms.counts].map(([term, count]) => ({ term, count })),
+    terms: p.terms.frequencies.map(({ term, count }) => ({ term, count })),
     length: p.terms.length,
   });
 }

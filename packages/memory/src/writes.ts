@@ -18,12 +18,11 @@ import {
 import { layerPriority, processMemory, retentionMs, validateMemoryInput, type ProcessedMemory, type ProcessingOptions } from '@engram/cognition';
 import {
   EMPTY,
-  encodeCount,
   expiryKey,
   hashEntryCodec,
   hashKey,
   memoryKey,
-  postingKeys,
+  MemoryIndexEntries,
   recordCodec,
   tombstoneKey,
   type BatchOp,
@@ -96,8 +95,6 @@ function responseOf(r: StoredMemory, deduplicated: boolean): RememberResponse {
  */
 function newRecord(p: PreparedMemory, id: string, now: number, expiresAtMs: number, version: HlcTimestamp): StoredMemory {
   const { input, terms } = p.processed;
-  const termCounts: StoredMemory['terms'] = [];
-  terms.counts.forEach((count, term) => termCounts.push({ term, count }));
   return {
     id,
     subject: input.subject,
@@ -124,7 +121,8 @@ function newRecord(p: PreparedMemory, id: string, now: number, expiresAtMs: numb
     evidenceIds: [...input.evidenceIds],
     keywords: p.processed.keywords,
     contentHash: p.processed.hash,
-    terms: termCounts,
+    // Made for this record by processMemory, and not used after.
+    terms: terms.frequencies,
     length: terms.length,
   };
 }
@@ -150,12 +148,13 @@ export class MemoryWriter {
     }
   }
 
-  async prepare(input: MemoryInput__Output, path: string): Promise<PreparedMemory> {
+  /** Validates and processes an input: at once, unless its payload is large enough to be deflated first. */
+  prepare(input: MemoryInput__Output, path: string): PreparedMemory | Promise<PreparedMemory> {
     const { limits, storage } = this.ctx.config;
     const valid = validateMemoryInput(input, path, limits, this.ctx.clock.now());
     const processed = processMemory(valid, this.processing);
-    const deflated = valid.payload.length > storage.payloadDeflateThreshold;
-    return { processed, payload: deflated ? await deflate(valid.payload) : valid.payload, payloadDeflated: deflated };
+    if (valid.payload.length <= storage.payloadDeflateThreshold) return { processed, payload: valid.payload, payloadDeflated: false };
+    return deflate(valid.payload).then((payload) => ({ processed, payload, payloadDeflated: true }));
   }
 
   /** Writes one prepared memory; the caller holds the subject's lock. */
@@ -182,6 +181,27 @@ export class MemoryWriter {
       const duplicate = entryId === undefined ? undefined : await this.liveMemory(tenant, input.subject, entryId, now);
       if (duplicate) return this.reinforceDuplicate(tenant, duplicate, dedupKey!, now, hold);
       return this.insert(tenant, p, input.id ?? this.newId(now), now, hold, dedupKey);
+    } catch (err) {
+      hold.release();
+      throw err;
+    }
+  }
+
+  /**
+   * The common case of applyLocked without its promises: a memory without a client id whose content was not seen
+   * within the dedup window is inserted at once. Undefined when the write needs a read first (a client id to check,
+   * a possible duplicate), and then nothing was done. The caller holds the subject's lock or has found it free.
+   */
+  private insertNow(tenant: string, p: PreparedMemory): Applied | undefined {
+    const { input } = p.processed;
+    if (input.id !== undefined) return undefined;
+    const ctx = this.ctx;
+    const now = ctx.clock.now();
+    const dedupKey = this.recentHashes ? hashKey(tenant, input.subject, p.processed.hash) : undefined;
+    if (dedupKey !== undefined && this.recentEntryId(dedupKey, now) !== undefined) return undefined;
+    const hold = ctx.counters.hold(tenant, input.subject);
+    try {
+      return this.insert(tenant, p, this.newId(now), now, hold, dedupKey);
     } catch (err) {
       hold.release();
       throw err;
@@ -242,10 +262,7 @@ export class MemoryWriter {
       this.recentHashes!.note(dedupKey, now);
     }
     // Postings and the expiry entry are only scanned, and whatever rewrites them later writes the record too.
-    const indexOps: BatchOp[] = [];
-    const postingKeyOf = postingKeys(tenant, input.subject, id);
-    for (const t of stored.terms) indexOps.push({ type: 'put', key: postingKeyOf(t.term), value: encodeCount(t.count) });
-    if (expiresAtMs !== 0) indexOps.push({ type: 'put', key: expiryKey(expiresAtMs, tenant, input.subject, id), value: EMPTY });
+    const indexOps = new MemoryIndexEntries(tenant, input.subject, id, stored.terms, expiresAtMs);
     const commit = queueWrite(
       ctx,
       tenant,
@@ -255,7 +272,7 @@ export class MemoryWriter {
         indexOps,
         priority: layerPriority(p.processed.layer),
         meta: {
-          deltas: [{ tenant, subject: input.subject, memories: 1, length: terms.length, layers: [[p.processed.layer, 1]] }],
+          deltas: [{ tenant, subject: input.subject, memories: 1, length: terms.length, layers: [[p.processed.layer, 1]], key: hold.key }],
           holds: [hold],
         },
       },
@@ -277,46 +294,87 @@ export class MemoryWriter {
     const fail = (index: number, err: unknown) => {
       results[index] = { index, error: err instanceof EngramError ? { code: err.code, message: err.message } : onBug(err) };
     };
-    const bySubject = new Map<string, { index: number; prepared: PreparedMemory }[]>();
-    await Promise.all(
-      inputs.map(async (input, index) => {
-        try {
-          const prepared = await this.prepare(input, `memories[${index}]`);
-          const key = subjectLockKey(tenant, prepared.processed.input.subject);
-          let list = bySubject.get(key);
-          if (!list) bySubject.set(key, (list = []));
-          list.push({ index, prepared });
-        } catch (err) {
-          fail(index, err);
-        }
-      }),
-    );
+    const prepared: (PreparedMemory | undefined)[] = new Array(inputs.length);
+    let deflating: Promise<void>[] | undefined;
+    for (let index = 0; index < inputs.length; index++) {
+      try {
+        const p = this.prepare(inputs[index]!, `memories[${index}]`);
+        if (p instanceof Promise) (deflating ??= []).push(p.then((v) => void (prepared[index] = v), (err: unknown) => fail(index, err)));
+        else prepared[index] = p;
+      } catch (err) {
+        fail(index, err);
+      }
+    }
+    if (deflating) await Promise.all(deflating);
+    // Each subject's items in request order.
+    const bySubject = new Map<string, number[]>();
+    for (let index = 0; index < inputs.length; index++) {
+      const p = prepared[index];
+      if (p === undefined) continue;
+      const key = subjectLockKey(tenant, p.processed.input.subject);
+      const list = bySubject.get(key);
+      if (list === undefined) bySubject.set(key, [index]);
+      else list.push(index);
+    }
     const commits: Promise<void>[] = [];
-    await Promise.all(
-      [...bySubject].map(([key, items]) =>
+    const committing: number[] = [];
+    const apply = (index: number, applied: Applied) => {
+      results[index] = { index, ok: applied.response };
+      commits.push(applied.commit);
+      committing.push(index);
+    };
+    const sections: Promise<void>[] = [];
+    for (const [key, indexes] of bySubject) {
+      // A free subject takes the items that need no read at once; a held one, or the rest from the first item that
+      // needs a read, waits for its lock.
+      let next = 0;
+      if (!this.ctx.subjects.isHeld(key)) {
+        for (; next < indexes.length; next++) {
+          const index = indexes[next]!;
+          let applied: Applied | undefined;
+          try {
+            applied = this.insertNow(tenant, prepared[index]!);
+          } catch (err) {
+            fail(index, err);
+            continue;
+          }
+          if (applied === undefined) break;
+          apply(index, applied);
+        }
+      }
+      if (next === indexes.length) continue;
+      sections.push(
         this.ctx.subjects.run(key, async () => {
-          items.sort((a, b) => a.index - b.index);
-          for (const { index, prepared } of items) {
+          for (const index of indexes.slice(next)) {
             try {
-              const applied = await this.applyLocked(tenant, prepared, `memories[${index}]`);
-              commits.push(applied.commit.then(() => void (results[index] = { index, ok: applied.response }), (err: unknown) => fail(index, err)));
+              apply(index, await this.applyLocked(tenant, prepared[index]!, `memories[${index}]`));
             } catch (err) {
               fail(index, err);
             }
           }
         }),
-      ),
-    );
-    await Promise.all(commits);
+      );
+    }
+    if (sections.length > 0) await Promise.all(sections);
+    // Not kept alive while the commits are awaited.
+    prepared.fill(undefined);
+    bySubject.clear();
+    const outcomes = await Promise.allSettled(commits);
+    outcomes.forEach((o, i) => {
+      if (o.status === 'rejected') fail(committing[i]!, o.reason);
+    });
     const failed = results.filter((r) => r.error).length;
     return { results, succeeded: results.length - failed, failed };
   }
 
-  /** Remember: prepare, write under the subject's lock, wait for the commit outside it. */
+  /** Remember: prepare, write under the subject's lock (or at once when it is free), wait for the commit outside it. */
   async remember(tenant: string, input: MemoryInput__Output): Promise<RememberResponse> {
-    const prepared = await this.prepare(input, 'memory');
-    const subject = prepared.processed.input.subject;
-    const applied = await this.ctx.subjects.run(subjectLockKey(tenant, subject), () => this.applyLocked(tenant, prepared, 'memory'));
+    const p = this.prepare(input, 'memory');
+    const prepared = p instanceof Promise ? await p : p;
+    const key = subjectLockKey(tenant, prepared.processed.input.subject);
+    const applied =
+      (this.ctx.subjects.isHeld(key) ? undefined : this.insertNow(tenant, prepared)) ??
+      (await this.ctx.subjects.run(key, () => this.applyLocked(tenant, prepared, 'memory')));
     await applied.commit;
     return applied.response;
   }

@@ -421,6 +421,27 @@ describe('GroupCommitWriter index ops', () => {
     expect(await db.getMany(['rec', 'idx'])).toEqual([undefined, undefined]);
   });
 
+  it('takes index entries described instead of listed, put when the batch is formed', async () => {
+    const stats: BatchStats[] = [];
+    const { db, writer } = await setup({}, undefined, (s) => stats.push(s));
+    let putAt: string | undefined;
+    const described = {
+      bytes: 4 + 1 + 4 + 2,
+      putInto(batch: { put(key: string, value: Uint8Array): unknown }) {
+        putAt = text(writer.read('rec'));
+        batch.put('idx1', bytes('1'));
+        batch.put('idx2', bytes('22'));
+        return 2;
+      },
+    };
+    const written = writer.write({ ops: [put('rec', 'r')], indexOps: described, priority: 1 });
+    expect(putAt).toBeUndefined();
+    await written;
+    expect(putAt).toBe('r');
+    expect((await db.getMany(['rec', 'idx1', 'idx2'])).map(text)).toEqual(['r', '1', '22']);
+    expect(stats[0]).toMatchObject({ writes: 1, ops: 3, bytes: 3 + 1 + 4 + 1 + 4 + 2 });
+  });
+
   it('does not write the index ops of a failed batch', async () => {
     const { db, writer } = await setup<number>({}, failing());
     await rejection(writer.write({ ops: [put('rec', 'x')], indexOps: [put('idx', 'y')], priority: 1, meta: 1 }));

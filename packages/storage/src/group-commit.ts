@@ -9,6 +9,23 @@ export interface BatchOp {
   value?: Uint8Array;
 }
 
+/** Where index entries are put when a batch is formed (a LevelDB chained batch). */
+export interface BatchPuts {
+  put(key: string, value: Uint8Array): unknown;
+}
+
+/**
+ * Index entries described instead of listed: their keys are built when the batch is formed and handed to LevelDB at
+ * once, so that a write waiting in the queue holds no key strings and op objects for them (a new memory's postings
+ * are most of its keys).
+ */
+export interface IndexEntries {
+  /** Their keys' lengths plus their values' bytes, as BatchOp counts them for the batch's size. */
+  readonly bytes: number;
+  /** Puts them into the batch; returns how many. */
+  putInto(batch: BatchPuts): number;
+}
+
 /** One logical write: its ops are committed atomically, in the same LevelDB batch. */
 export interface CommitRequest<M> {
   ops: BatchOp[];
@@ -18,7 +35,7 @@ export interface CommitRequest<M> {
    * A later write of such a key must also write, in its ops, a key that this write has in ops (the memory's
    * record), so that it cannot overtake this write.
    */
-  indexOps?: BatchOp[];
+  indexOps?: BatchOp[] | IndexEntries;
   /** Higher is committed first when writes queue up (0..7). */
   priority: number;
   /** Handed to the contributor when the write joins a batch. */
@@ -54,7 +71,7 @@ export interface BatchStats {
 
 interface Pending<M> {
   ops: BatchOp[];
-  indexOps: BatchOp[] | undefined;
+  indexOps: BatchOp[] | IndexEntries | undefined;
   bytes: number;
   meta: M | undefined;
   seq: number;
@@ -135,7 +152,8 @@ export class GroupCommitWriter<M = unknown> {
       const earlier = this.overlay.get(op.key);
       if (earlier !== undefined && earlier.priority < priority) priority = earlier.priority;
     }
-    if (indexOps !== undefined) for (const op of indexOps) bytes += op.key.length + (op.value?.length ?? 0);
+    if (Array.isArray(indexOps)) for (const op of indexOps) bytes += op.key.length + (op.value?.length ?? 0);
+    else if (indexOps !== undefined) bytes += indexOps.bytes;
     const seq = ++this.seq;
     for (const op of ops) {
       this.overlay.set(op.key, { value: op.type === 'put' ? op.value! : null, seq, priority });
@@ -242,7 +260,8 @@ export class GroupCommitWriter<M = unknown> {
       const chained = this.db.batch();
       for (const w of batch) {
         opCount += addOps(chained, w.ops);
-        if (w.indexOps !== undefined) opCount += addOps(chained, w.indexOps);
+        if (Array.isArray(w.indexOps)) opCount += addOps(chained, w.indexOps);
+        else if (w.indexOps !== undefined) opCount += w.indexOps.putInto(chained);
       }
       opCount += addOps(chained, extra);
       await chained.write({ sync: this.options.sync });
