@@ -10,11 +10,11 @@ export interface IdleCollectorOptions {
   /** Calls started so far (a node that served nothing since the last collection has nothing new to give back). */
   started: () => number;
   logger: Logger;
-  /** The collection to run (default: V8's full collection). */
-  collect?: () => void;
+  /** The collection to run, calling back when it is over (default: V8's full collection). */
+  collect?: (done: () => void) => void;
 }
 
-/** V8's full collection, exposed at run time (the same function --expose-gc would give). */
+/** V8's full collection, exposed at run time (the function --expose-gc gives), or undefined if V8 refuses. */
 function exposeGc(): (() => void) | undefined {
   const existing = (globalThis as { gc?: () => void }).gc;
   if (typeof existing === 'function') return existing;
@@ -67,23 +67,35 @@ export class IdleWatch {
  */
 export function startIdleCollector(o: IdleCollectorOptions): () => void {
   if (o.idleMs <= 0) return () => {};
-  const gc = o.collect ?? exposeGc();
+  let gc = o.collect;
   if (!gc) {
-    o.logger.warn('cannot run idle collections (V8 did not expose gc)');
-    return () => {};
+    const full = exposeGc();
+    if (!full) {
+      o.logger.warn('cannot run idle collections (V8 did not expose gc)');
+      return () => {};
+    }
+    gc = (done) => {
+      full();
+      done();
+    };
   }
+  const collect = gc;
   const watch = new IdleWatch(o.idleMs, performance.now(), o.started());
+  let collecting = false;
   const timer = setInterval(
     () => {
       const now = performance.now();
-      if (!watch.due(now, o.inFlight(), o.started())) return;
-      const before = process.memoryUsage();
-      gc();
-      const after = process.memoryUsage();
-      o.logger.debug(
-        { ms: Math.round(performance.now() - now), rssMiB: Math.round(before.rss / 2 ** 20), rssAfterMiB: Math.round(after.rss / 2 ** 20), heapUsedMiB: Math.round(after.heapUsed / 2 ** 20) },
-        'idle collection',
-      );
+      if (collecting || !watch.due(now, o.inFlight(), o.started())) return;
+      collecting = true;
+      const before = process.memoryUsage.rss();
+      collect(() => {
+        collecting = false;
+        const after = process.memoryUsage();
+        o.logger.debug(
+          { ms: Math.round(performance.now() - now), rssMiB: Math.round(before / 2 ** 20), rssAfterMiB: Math.round(after.rss / 2 ** 20), heapUsedMiB: Math.round(after.heapUsed / 2 ** 20) },
+          'idle collection',
+        );
+      });
     },
     Math.max(10, Math.min(1000, o.idleMs / 4)),
   );
