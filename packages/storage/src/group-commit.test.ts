@@ -424,7 +424,7 @@ describe('GroupCommitWriter index ops', () => {
   it('takes index entries described instead of listed, put when the batch is formed', async () => {
     const stats: BatchStats[] = [];
     const { db, writer } = await setup({}, undefined, (s) => stats.push(s));
-    let putAt: string | undefined;
+    let putAt: string | null | undefined;
     const described = {
       bytes: 4 + 1 + 4 + 2,
       putInto(batch: { put(key: string, value: Uint8Array): unknown }) {
