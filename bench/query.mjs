@@ -4,7 +4,13 @@
 // 8 in flight (p50/p99 latency; CPU ms per query, the process's CPU over the run, all threads), and prints a digest
 // of the first two pages of every cue so that runs before and after a change can be checked for identical results.
 // The clock is manual and the queries skip reinforcement, so every run ranks the same data the same way.
-// Usage: node bench/query.mjs [--memories 10000] [--queries 200] [--concurrency 8] [--max-seconds 120]
+// --reinforce: the measured queries reinforce their results as the service's do (written back every second, the
+// service's default), the clock moving 1 ms per query; the digest is taken before, without reinforcement.
+// --recalls <n>: before measuring, n Recalls of uniformly random memories (reinforced, written back), as the
+// comparison's Recall load leaves the subject before its Query load: most memories then have accesses, and records
+// rewritten since their import. The digest then differs from a run without (other data), not between code versions.
+// Usage: node bench/query.mjs [--memories 10000] [--queries 200] [--concurrency 8] [--max-seconds 120] [--reinforce]
+//        [--recalls 0]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -25,6 +31,8 @@ const MEMORIES = arg('memories', 10_000);
 const QUERIES = arg('queries', 200);
 const CONCURRENCY = arg('concurrency', 8);
 const MAX_SECONDS = arg('max-seconds', 120);
+const REINFORCE = process.argv.includes('--reinforce');
+const RECALLS = arg('recalls', 0);
 const TOPICS = 50;
 const BATCH = 500;
 const TENANT = 'bench';
@@ -52,11 +60,11 @@ function candidatesOf(k) {
 const deadline = Date.now() + MAX_SECONDS * 1000;
 const inTime = () => Date.now() < deadline;
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-const cue = (n) => queryRequest({ subject: SUBJECT, text: `topic${n % TOPICS} budget`, skipReinforce: true });
+const cue = (n, reinforce = false) => queryRequest({ subject: SUBJECT, text: `topic${n % TOPICS} budget`, skipReinforce: !reinforce });
 
 const dir = mkdtempSync(join(tmpdir(), 'engram-query-bench-'));
 const config = loadConfig(shardGroups, {
-  env: { ENGRAM_DATA_DIR: dir, ENGRAM_STORAGE_SYNC: 'false', ENGRAM_REINFORCE_FLUSH_INTERVAL: '20ms' },
+  env: { ENGRAM_DATA_DIR: dir, ENGRAM_STORAGE_SYNC: 'false', ENGRAM_REINFORCE_FLUSH_INTERVAL: REINFORCE ? '1s' : '20ms' },
   argv: [],
 });
 const start = Date.UTC(2026, 0, 1);
@@ -93,8 +101,16 @@ async function touch() {
       await engine.recall(TENANT, SUBJECT, `q${i}`, true);
     }
   }
+  // Uniform random picks (a fixed LCG, so that every run recalls the same memories at the same times).
+  let seed = 12345;
+  for (let n = 0; n < RECALLS; n++) {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    if (n % 3 === 0) clock.advance(1);
+    await engine.recall(TENANT, SUBJECT, `q${seed % MEMORIES}`, true);
+    if (n % 5000 === 4999) await sleep(REINFORCE ? 1100 : 50);
+  }
   clock.advance(60_000);
-  await sleep(200);
+  await sleep(REINFORCE ? 1200 : 200); // the accesses written back
 }
 
 /** Digest of the first two pages of every cue: ids and scores, to compare runs. */
@@ -114,7 +130,7 @@ async function digest() {
 }
 
 /** Runs up to `total` queries with `concurrency` in flight; latency of each and CPU of the whole run. */
-async function measure(total, concurrency) {
+async function measure(total, concurrency, reinforce = false) {
   const latencies = [];
   let next = 0;
   const cpu0 = process.cpuUsage();
@@ -122,7 +138,8 @@ async function measure(total, concurrency) {
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (next < total && inTime()) {
-        const req = cue(next++);
+        const req = cue(next++, reinforce);
+        if (reinforce) clock.advance(1);
         const s = performance.now();
         await engine.query(TENANT, req);
         latencies.push(performance.now() - s);
@@ -150,16 +167,16 @@ try {
   for (let k = 0; k < TOPICS; k++) matching += candidatesOf(k);
   await measure(Math.min(50, QUERIES), 1); // warm-up: the record cache, the JIT
   const results = { digest: await digest() };
-  results.serial = await measure(QUERIES, 1);
-  results.concurrent = await measure(QUERIES, CONCURRENCY);
+  results.serial = await measure(QUERIES, 1, REINFORCE);
+  results.concurrent = await measure(QUERIES, CONCURRENCY, REINFORCE);
   const f = (n) => n.toFixed(2);
-  console.log(`memories ${MEMORIES} in one subject (loaded in ${loadSeconds.toFixed(1)} s), ~${Math.round(matching / TOPICS)} candidates per cue, results digest ${results.digest}`);
+  console.log(`memories ${MEMORIES} in one subject${RECALLS ? `, ${RECALLS} recalls before` : ''}${REINFORCE ? ', queries reinforcing their results' : ''} (loaded in ${loadSeconds.toFixed(1)} s), ~${Math.round(matching / TOPICS)} candidates per cue, results digest ${results.digest}`);
   console.log('| in flight | queries | p50 ms | p99 ms | CPU ms / query | queries / s |');
   console.log('|---|---|---|---|---|---|');
   for (const [label, r] of [['1', results.serial], [String(CONCURRENCY), results.concurrent]]) {
     console.log(`| ${label} | ${r.queries} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.cpuMsPerQuery)} | ${r.perSecond.toFixed(0)} |`);
   }
-  console.log(JSON.stringify({ memories: MEMORIES, candidatesPerCue: Math.round(matching / TOPICS), ...results }));
+  console.log(JSON.stringify({ memories: MEMORIES, recalls: RECALLS, reinforce: REINFORCE, candidatesPerCue: Math.round(matching / TOPICS), ...results }));
 } finally {
   await engine.close();
   rmSync(dir, { recursive: true, force: true });

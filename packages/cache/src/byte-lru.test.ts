@@ -246,3 +246,73 @@ describe('ByteLru stats', () => {
     expect(cache.stats()).toMatchObject({ hits: 0, misses: 0, entries: 2 });
   });
 });
+
+describe('ByteLru listener', () => {
+  const watched = (maxBytes: number) => {
+    const seen: [string, string | undefined][] = [];
+    const cache = new ByteLru<Item>(maxBytes, (v) => v.size, (key, value) => seen.push([key, value === undefined ? undefined : isAbsent(value) ? 'ABSENT' : value.name]));
+    return { cache, seen };
+  };
+
+  it('is told every value a key takes and when the key leaves (evicted, deleted, cleared, too large to keep)', () => {
+    const { cache, seen } = watched(2 * cost(30) + 10);
+    cache.set('a', item('a1', 30));
+    cache.set('a', item('a2', 30));
+    cache.setIfAbsent('a', item('ignored', 30));
+    cache.setIfAbsent('b', item('b', 30));
+    cache.set('c', item('c', 30)); // evicts a
+    cache.set('b', ABSENT);
+    cache.delete('c');
+    cache.set('b', item('huge', 10_000));
+    cache.set('d', item('d', 30));
+    cache.clear();
+    expect(seen).toEqual([
+      ['a', 'a1'],
+      ['a', 'a2'],
+      ['b', 'b'],
+      ['a', undefined],
+      ['c', 'c'],
+      ['b', 'ABSENT'],
+      ['c', undefined],
+      ['b', undefined],
+      ['d', 'd'],
+      ['d', undefined],
+    ]);
+  });
+
+  it('is not told anything when the cache is off', () => {
+    const { cache, seen } = watched(0);
+    cache.set('a', item('a'));
+    cache.setIfAbsent('b', item('b'));
+    expect(seen).toEqual([]);
+  });
+});
+
+describe('ByteLru reads without get()', () => {
+  it('peeks without counting or moving an entry; touch moves it without counting; countHits counts', () => {
+    const cache = lru(3 * cost(30) + 10);
+    for (const k of ['a', 'b', 'c']) cache.set(k, item(k, 30));
+    expect((cache.peek('a') as Item).name).toBe('a');
+    cache.set('d', item('d', 30)); // a was not moved by peek: evicted
+    expect(cache.peek('a')).toBeUndefined();
+    cache.touch('b');
+    cache.set('e', item('e', 30)); // b was moved by touch: c goes
+    expect(cache.peek('b')).toBeDefined();
+    expect(cache.peek('c')).toBeUndefined();
+    cache.countHits(5);
+    expect(cache.stats()).toMatchObject({ hits: 5, misses: 0, entries: 3 });
+  });
+
+  it('moves its recency clock on set() and on get() hits, not on touch(), peek() or misses', () => {
+    const cache = lru(5000);
+    cache.set('a', item('a'));
+    cache.setIfAbsent('a', item('x'));
+    cache.setIfAbsent('b', item('b'));
+    cache.get('a');
+    cache.get('zz');
+    cache.touch('a');
+    cache.peek('b');
+    expect(cache.recencyClock).toBe(3);
+    expect(cache.size).toBe(2);
+  });
+});

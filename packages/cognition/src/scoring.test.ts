@@ -175,6 +175,12 @@ describe('bm25', () => {
     expect(bm25([0, 3], [9, idf(7, N)], 20, { ...p, k1: 0 })).toBeCloseTo(idf(7, N), 12);
   });
 
+  it('reads one document\'s frequencies from a row of many side by side', () => {
+    const idfs = [idf(7, N), idf(30, N)];
+    const rows = [0, 3, 2, 0, 5, 1];
+    for (let d = 0; d < 3; d++) expect(bm25(rows, idfs, 12 + d, p, 2 * d)).toBe(bm25(rows.slice(2 * d, 2 * d + 2), idfs, 12 + d, p));
+  });
+
   it('matches the formula for one term', () => {
     const norm = p.k1 * (1 - p.b + (p.b * 20) / p.averageLength);
     expect(of([{ tf: 3, df: 7 }], 20)).toBeCloseTo((idf(7, N) * 3 * (p.k1 + 1)) / (3 + norm), 12);

@@ -63,14 +63,14 @@ export function idf(documentFrequency: number, documents: number): number {
 
 /**
  * BM25 of one document: Σ over matched terms of idf · tf(k1+1) / (tf + k1(1 − b + b·len/avglen)). tf and idfs are
- * per query term, in the same order; a term with tf 0 is not in the document. The idfs are the query's, computed
- * once for all its candidates.
+ * per query term, in the same order, the document's tf from tf[at] on (many documents' side by side); a term with
+ * tf 0 is not in the document. The idfs are the query's, computed once for all its candidates.
  */
-export function bm25(tf: ArrayLike<number>, idfs: ArrayLike<number>, length: number, p: Bm25Params): number {
+export function bm25(tf: ArrayLike<number>, idfs: ArrayLike<number>, length: number, p: Bm25Params, at = 0): number {
   const norm = p.k1 * (1 - p.b + (p.b * length) / Math.max(p.averageLength, 1e-9));
   let score = 0;
-  for (let i = 0; i < tf.length; i++) {
-    const f = tf[i]!;
+  for (let i = 0; i < idfs.length; i++) {
+    const f = tf[at + i]!;
     if (f !== 0) score += (idfs[i]! * f * (p.k1 + 1)) / (f + norm);
   }
   return score;

@@ -8,21 +8,11 @@ import {
   tenantMemoryPrefix,
   type StoredMemory,
 } from '@engram/storage';
+import { CandidateList, type CandidateSet } from './candidate-list.js';
 import type { ShardContext } from './context.js';
-import { isLive } from './records.js';
+import { MemoryColumns } from './memory-columns.js';
 
-/** A memory that matched a query's filters, with its text-cue term frequencies. */
-export interface Candidate {
-  record: StoredMemory;
-  /** Frequency in this memory of each query term, in the order of the query's terms, 0 where absent (text cue only). */
-  tf: number[] | undefined;
-}
-
-export interface CandidateSet {
-  candidates: Candidate[];
-  /** Query term → postings in the scope (subject or tenant on this shard). */
-  df: Map<string, number>;
-}
+export type { CandidateSet } from './candidate-list.js';
 
 function tooBroad(ctx: ShardContext): never {
   throw resourceExhausted(
@@ -30,23 +20,25 @@ function tooBroad(ctx: ShardContext): never {
   );
 }
 
-/**
- * Posting keys and memory keys both end in `subject ␀ id`, after the term's tenant-wide prefix and the tenant's
- * memory prefix respectively (see the key layout in @engram/storage). Postings are matched up by that part alone,
- * without splitting each key into its parts or building a memory key per posting.
- */
-const memoryRefOf = (postingKey: string, termPrefixLength: number) => postingKey.slice(termPrefixLength);
-
 /** An array of n zeros, allocated at its size (pushing onto [] would reserve room for 17). */
 const zeros = (n: number): number[] => new Array<number>(n).fill(0);
 
+/** Whether the query filters on what only the record holds (kind, tags, attributes, embedding). */
+const filtersOnRecord = (q: ValidQuery) =>
+  q.kinds !== undefined || q.tags.length > 0 || q.attributes.length > 0 || (q.embedding !== undefined && q.terms === undefined);
+
 /** Whether a memory passes the query's filters at nowMs, as of asOfMs (paging snapshot). */
-export function matchesFilters(r: StoredMemory, q: ValidQuery, nowMs: number, asOfMs: number): boolean {
-  if (!isLive(r, nowMs) || r.ingestedAtMs > asOfMs) return false;
-  if (q.layers && !q.layers.has(r.layer)) return false;
+export function matchesFilters(c: MemoryColumns, row: number, q: ValidQuery, nowMs: number, asOfMs: number): boolean {
+  const expiresAtMs = c.expiresAtMs[row]!;
+  // Expired memories are hidden before the sweep deletes them.
+  if ((expiresAtMs !== 0 && expiresAtMs <= nowMs) || c.ingestedAtMs[row]! > asOfMs) return false;
+  if (q.layers && !q.layers.has(c.layer[row]!)) return false;
+  const occurredAtMs = c.occurredAtMs[row]!;
+  if (q.occurredStartMs !== undefined && occurredAtMs < q.occurredStartMs) return false;
+  if (q.occurredEndMs !== undefined && occurredAtMs >= q.occurredEndMs) return false;
+  if (!filtersOnRecord(q)) return true;
+  const r = c.records[row]!;
   if (q.kinds && !q.kinds.has(r.kind)) return false;
-  if (q.occurredStartMs !== undefined && r.occurredAtMs < q.occurredStartMs) return false;
-  if (q.occurredEndMs !== undefined && r.occurredAtMs >= q.occurredEndMs) return false;
   for (const tag of q.tags) if (!r.tags.includes(tag)) return false;
   for (const [k, v] of q.attributes) if (r.attributes[k] !== v) return false;
   // An embedding-only cue ranks memories it can compare with.
@@ -57,7 +49,8 @@ export function matchesFilters(r: StoredMemory, q: ValidQuery, nowMs: number, as
 /**
  * The memories a query considers on this shard: with a text cue, those sharing a term with it (read from the
  * postings, which also give each term's document frequency); without one, every memory of the subject or
- * tenant. Then the filters. Bounded by the candidates limit (RESOURCE_EXHAUSTED beyond).
+ * tenant. Then the filters. Bounded by the candidates limit (RESOURCE_EXHAUSTED beyond). The caller releases the
+ * set once it has read it.
  */
 export async function collectCandidates(
   ctx: ShardContext,
@@ -66,18 +59,21 @@ export async function collectCandidates(
   nowMs: number,
   asOfMs: number,
 ): Promise<CandidateSet> {
+  if (q.terms && q.subject !== undefined) return subjectTextCandidates(ctx, tenant, q.subject, q.terms, q, nowMs, asOfMs);
   const limit = ctx.config.limits.queryCandidates;
   const df = new Map<string, number>();
-  const candidates: Candidate[] = [];
+  const loose = new MemoryColumns();
   if (q.terms) {
     const terms = q.terms;
     const tfByRef = new Map<string, number[]>();
     for (let t = 0; t < terms.length; t++) {
       const term = terms[t]!;
+      // Posting keys and memory keys both end in `subject ␀ id`, after the term's tenant-wide prefix and the
+      // tenant's memory prefix respectively (see the key layout in @engram/storage).
       const termPrefixLength = postingPrefix(tenant, term).length;
       let count = 0;
-      await ctx.store.scanCounts(prefixRange(postingPrefix(tenant, term, q.subject)), (key, termCount) => {
-        const ref = memoryRefOf(key, termPrefixLength);
+      await ctx.store.scanCounts(prefixRange(postingPrefix(tenant, term)), (key, termCount) => {
+        const ref = key.slice(termPrefixLength);
         let tf = tfByRef.get(ref);
         if (!tf) {
           if (tfByRef.size >= limit) tooBroad(ctx);
@@ -92,19 +88,210 @@ export async function collectCandidates(
     const keys: string[] = [];
     for (const ref of tfByRef.keys()) keys.push(memoryPrefix + ref);
     const records = await ctx.records.getMany(keys);
+    const out = new CandidateList(keys.length, terms.length);
     let i = 0;
-    for (const tf of tfByRef.values()) {
-      const r = records[i++];
-      if (r && matchesFilters(r, q, nowMs, asOfMs)) candidates.push({ record: r, tf });
-    }
-  } else {
-    const prefix = q.subject === undefined ? tenantMemoryPrefix(tenant) : subjectMemoryPrefix(tenant, q.subject);
-    let scanned = 0;
-    await ctx.store.scan(prefixRange(prefix), (_key, value) => {
-      if (++scanned > limit) tooBroad(ctx);
-      const r = recordCodec.decode(value);
-      if (matchesFilters(r, q, nowMs, asOfMs)) candidates.push({ record: r, tf: undefined });
-    });
+    for (const tf of tfByRef.values()) pushRecord(out, loose, records[i++], tf, q, nowMs, asOfMs);
+    return out.toSet(df);
   }
-  return { candidates, df };
+  const prefix = q.subject === undefined ? tenantMemoryPrefix(tenant) : subjectMemoryPrefix(tenant, q.subject);
+  const out = new CandidateList(64, undefined);
+  let scanned = 0;
+  await ctx.store.scan(prefixRange(prefix), (_key, value) => {
+    if (++scanned > limit) tooBroad(ctx);
+    pushRecord(out, loose, recordCodec.decode(value), undefined, q, nowMs, asOfMs);
+  });
+  return out.toSet(df);
+}
+
+/** Adds a record read for this query alone (as a row of its own columns) if it passes the filters. */
+function pushRecord(
+  out: CandidateList,
+  loose: MemoryColumns,
+  r: StoredMemory | undefined,
+  tf: ArrayLike<number> | undefined,
+  q: ValidQuery,
+  nowMs: number,
+  asOfMs: number,
+): void {
+  if (!r) return;
+  const row = loose.add(r);
+  if (matchesFilters(loose, row, q, nowMs, asOfMs)) out.push(loose, row, tf);
+  else loose.dropLast();
+}
+
+/**
+ * Candidates found as rows of a subject's columns, in the order found, with their term frequencies (terms per
+ * row); a row found again (another term) adds its frequency of that term.
+ */
+class FoundRows {
+  count = 0;
+  rows = new Int32Array(256);
+  tf: Float64Array;
+  /** Candidate index + 1 by row; 0: not found. */
+  private indexOf: Int32Array;
+
+  constructor(
+    private readonly columns: MemoryColumns,
+    private readonly terms: number,
+  ) {
+    this.tf = new Float64Array(256 * terms);
+    this.indexOf = new Int32Array(columns.rows);
+  }
+
+  /** Whether row is found already. */
+  has(row: number): boolean {
+    return row < this.indexOf.length && this.indexOf[row] !== 0;
+  }
+
+  add(row: number, term: number, count: number): void {
+    // Rows added since the scan began.
+    if (row >= this.indexOf.length) this.indexOf = grownInt32(this.indexOf, this.columns.rows);
+    let c = this.indexOf[row]!;
+    if (c === 0) {
+      if (this.count === this.rows.length) {
+        this.rows = grownInt32(this.rows, this.count * 2);
+        this.tf = grownFloat64(this.tf, this.count * 2 * this.terms);
+      }
+      this.rows[this.count] = row;
+      c = ++this.count;
+      this.indexOf[row] = c;
+    }
+    this.tf[(c - 1) * this.terms + term] = count;
+  }
+}
+
+/** The postings of one term as rows, collected during a scan to be kept if every posting had a row. */
+class PostingRows {
+  count = 0;
+  rows = new Int32Array(64);
+  tf = new Float64Array(64);
+  missed = false;
+
+  add(row: number, count: number): void {
+    if (this.count === this.rows.length) {
+      this.rows = grownInt32(this.rows, this.count * 2);
+      this.tf = grownFloat64(this.tf, this.count * 2);
+    }
+    this.rows[this.count] = row;
+    this.tf[this.count++] = count;
+  }
+}
+
+/**
+ * The text cue's candidates in one subject. Memories whose records are cached are read from the subject's
+ * columns, found by their postings (kept as rows for terms queried recently, else scanned, one map lookup each)
+ * without touching their records; the rest are read as records, as are those a pending write is changing.
+ */
+async function subjectTextCandidates(
+  ctx: ShardContext,
+  tenant: string,
+  subject: string,
+  terms: string[],
+  q: ValidQuery,
+  nowMs: number,
+  asOfMs: number,
+): Promise<CandidateSet> {
+  const limit = ctx.config.limits.queryCandidates;
+  const keyPrefix = subjectMemoryPrefix(tenant, subject);
+  const columnStore = ctx.records.columns;
+  const held = columnStore.acquire(keyPrefix);
+  try {
+    const n = terms.length;
+    const df = new Map<string, number>();
+    const membership = held?.membership;
+    const found = held ? new FoundRows(held.columns, n) : undefined;
+    const missed = new Map<string, number[]>();
+    const addFound = (row: number, t: number, count: number) => {
+      if (!found!.has(row) && found!.count + missed.size >= limit) tooBroad(ctx);
+      found!.add(row, t, count);
+    };
+    for (let t = 0; t < n; t++) {
+      const term = terms[t]!;
+      const kept = held && columnStore.postings(held, term);
+      if (kept) {
+        for (let k = 0; k < kept.rows.length; k++) addFound(kept.rows[k]!, t, kept.tf[k]!);
+        df.set(term, kept.rows.length);
+        continue;
+      }
+      const prefix = postingPrefix(tenant, term, subject);
+      const version = held?.postingsVersion;
+      const scanned = held ? new PostingRows() : undefined;
+      let count = 0;
+      await ctx.store.scanCounts(prefixRange(prefix), (key, termCount) => {
+        count += 1;
+        const id = key.slice(prefix.length);
+        const row = held?.row(id);
+        if (row !== undefined) {
+          addFound(row, t, termCount);
+          scanned!.add(row, termCount);
+          return;
+        }
+        if (scanned) scanned.missed = true;
+        let tf = missed.get(id);
+        if (!tf) {
+          if ((found?.count ?? 0) + missed.size >= limit) tooBroad(ctx);
+          missed.set(id, (tf = zeros(n)));
+        }
+        tf[t] = termCount;
+      });
+      df.set(term, count);
+      if (held && scanned && !scanned.missed && held.membership === membership && held.postingsVersion === version) {
+        columnStore.keepPostings(term, {
+          columns: held,
+          membership: held.membership,
+          version: held.postingsVersion,
+          rows: scanned.rows.slice(0, scanned.count),
+          tf: scanned.tf.slice(0, scanned.count),
+        });
+      }
+    }
+    let hits = found?.count ?? 0;
+    if (held && found && held.membership !== membership) {
+      // A memory joined or left the columns during the scan, and may have been found both as a row and by id, or
+      // as two rows: look every candidate up by id instead.
+      for (let c = 0; c < hits; c++) {
+        const id = held.columns.ids[found.rows[c]!]!;
+        let tf = missed.get(id);
+        if (!tf) missed.set(id, (tf = zeros(n)));
+        for (let t = 0; t < n; t++) if (found.tf[c * n + t] !== 0) tf[t] = found.tf[c * n + t]!;
+      }
+      hits = 0;
+    }
+    const keys: string[] = [];
+    for (const id of missed.keys()) keys.push(keyPrefix + id);
+    const records = keys.length > 0 ? await ctx.records.getMany(keys) : [];
+
+    const out = new CandidateList(hits + keys.length, n);
+    const loose = new MemoryColumns(keys.length);
+    if (held && found && hits > 0) {
+      const columns = held.columns;
+      const pending = ctx.records.writesPending;
+      for (let c = 0; c < hits; c++) {
+        const row = found.rows[c]!;
+        // A write not yet committed is what a read sees (the store's overlay), not the cached record.
+        const written = pending ? ctx.records.pending(keyPrefix + columns.ids[row]!) : undefined;
+        if (written !== undefined) pushRecord(out, loose, written ?? undefined, found.tf.subarray(c * n, c * n + n), q, nowMs, asOfMs);
+        else if (matchesFilters(columns, row, q, nowMs, asOfMs)) out.push(columns, row, found.tf, c * n);
+      }
+      ctx.records.usedRows(columns, keyPrefix, found.rows, hits);
+    }
+    let i = 0;
+    for (const tf of missed.values()) pushRecord(out, loose, records[i++], tf, q, nowMs, asOfMs);
+    return out.toSet(df, held ? () => columnStore.release(held) : undefined);
+  } catch (err) {
+    if (held) columnStore.release(held);
+    throw err;
+  }
+}
+
+function grownInt32(a: Int32Array, capacity: number): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(Math.max(capacity, 16));
+  b.set(a);
+  return b;
+}
+
+function grownFloat64(a: Float64Array, capacity: number): Float64Array<ArrayBuffer> {
+  const b = new Float64Array(Math.max(capacity, 16));
+  b.set(a);
+  return b;
 }

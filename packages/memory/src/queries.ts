@@ -58,20 +58,24 @@ export class QueryEngine {
     const now = this.ctx.clock.now();
     const asOf = q.page?.asOfMs ?? now;
     const set = await collectCandidates(this.ctx, tenant, q, now, asOf);
-    const counts = this.ctx.counters.subject(tenant, q.subject);
-    const evaluated = evaluate(this.ctx, set.candidates, q, asOf, { documents: counts.memories, totalLength: counts.totalLength, df: set.df });
-    const ranked = topAfter(evaluated, q, rangesOf(evaluated), q.page?.after, q.limit);
-    const page = ranked.slice(0, q.limit);
-    const last = page[page.length - 1];
-    if (q.reinforce) for (const r of page) this.reinforcement.add(tenant, r.subject, r.id, now);
-    return {
-      results: page.map((r) => toScored(this.ctx, r, asOf)),
-      nextPageToken:
-        ranked.length > q.limit && last
-          ? encodePageToken({ asOfMs: asOf, after: { score: last.score, subject: last.subject, id: last.id }, fingerprint: queryFingerprint(req) })
-          : '',
-      unavailableShards: [],
-    };
+    try {
+      const counts = this.ctx.counters.subject(tenant, q.subject);
+      const evaluated = evaluate(this.ctx, set, q, asOf, { documents: counts.memories, totalLength: counts.totalLength, df: set.df });
+      const ranked = topAfter(evaluated, q, rangesOf(evaluated), q.page?.after, q.limit);
+      const page = ranked.slice(0, q.limit);
+      const last = page[page.length - 1];
+      if (q.reinforce) for (const r of page) this.reinforcement.add(tenant, r.subject, r.id, now);
+      return {
+        results: page.map((r) => toScored(this.ctx, set, r, asOf)),
+        nextPageToken:
+          ranked.length > q.limit && last
+            ? encodePageToken({ asOfMs: asOf, after: { score: last.score, subject: last.subject, id: last.id }, fingerprint: queryFingerprint(req) })
+            : '',
+        unavailableShards: [],
+      };
+    } finally {
+      set.release();
+    }
   }
 
   async scatter(tenant: string, req: ScatterQueryRequest__Output): Promise<ScatterQueryResponse> {
@@ -81,6 +85,7 @@ export class QueryEngine {
     const now = this.ctx.clock.now();
     const asOf = req.asOfMs;
     let state = this.scatterStates.get(req.queryId);
+    // A tenant-wide set holds no subject's columns (its records are its own): nothing to release.
     if (!state) {
       state = { set: await collectCandidates(this.ctx, tenant, q, now, asOf) };
       if (req.queryId !== '') this.scatterStates.set(req.queryId, state);
@@ -90,7 +95,7 @@ export class QueryEngine {
         const t = this.ctx.counters.tenant(tenant);
         return {
           terms: { documents: t.memories, totalLength: t.totalLength, documentFrequency: Object.fromEntries(state.set.df) },
-          candidates: state.set.candidates.length,
+          candidates: state.set.count,
         };
       }
       case 'SCATTER_PHASE_RANGES':
@@ -101,13 +106,13 @@ export class QueryEngine {
           totalLength: g?.totalLength ?? 0,
           df: new Map(Object.entries(g?.documentFrequency ?? {}).map(([k, v]) => [k, Number(v)])),
         };
-        state.evaluated ??= evaluate(this.ctx, state.set.candidates, q, asOf, stats);
+        state.evaluated ??= evaluate(this.ctx, state.set, q, asOf, stats);
         if (req.phase === 'SCATTER_PHASE_RANGES') {
-          return { ranges: rangesToWire(rangesOf(state.evaluated)), candidates: state.set.candidates.length };
+          return { ranges: rangesToWire(rangesOf(state.evaluated)), candidates: state.set.count };
         }
         const after = req.after ? { score: req.after.score, subject: req.after.subject, id: req.after.id } : undefined;
         const top = topAfter(state.evaluated, q, rangesFromWire(req.globalRanges), after, req.limit === 0 ? q.limit : req.limit);
-        return { results: top.map((r) => toScored(this.ctx, r, asOf)), candidates: state.set.candidates.length };
+        return { results: top.map((r) => toScored(this.ctx, state.set, r, asOf)), candidates: state.set.count };
       }
       default:
         throw invalidArgument('phase', `unknown phase ${String(req.phase)}`);

@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compareRank, emptyRanges, include, isAfter, mergeRanges, score, type Cues, type Ranges, type Raw, type ValidQuery, type Weights } from '@engram/cognition';
 import type { PageCursor } from '@engram/protocol';
-import type { StoredMemory } from '@engram/storage';
-import type { Candidate } from './candidates.js';
 import { rangesOf, topAfter, type Evaluation } from './ranker.js';
 import { prng } from '@engram/cognition/testing';
 
@@ -23,7 +21,8 @@ function randomCase(random: () => number): Case {
   const cues = { text: random() < 0.7, vector: random() < 0.4 };
   const repeats = random() < 0.2;
   const raws: Raw[] = [];
-  const candidates: Candidate[] = [];
+  const subjects: string[] = [];
+  const ids: string[] = [];
   for (let i = 0; i < n; i++) {
     raws.push({
       recency: pick([0, 0.25, 0.5, 1]),
@@ -34,18 +33,19 @@ function randomCase(random: () => number): Case {
     });
     const subject = `s${Math.floor(random() * 3)}`;
     const id = repeats ? `m${Math.floor(random() * 5)}` : `m${i}`;
-    candidates.push({ record: { subject, id } as StoredMemory, tf: undefined });
+    subjects.push(subject);
+    ids.push(id);
   }
   const column = (f: (r: Raw) => number | undefined) => Float64Array.from(raws, (r) => f(r) ?? NaN);
   const e: Evaluation = {
-    candidates,
+    count: n,
     recency: column((r) => r.recency),
     importance: column((r) => r.importance),
     activation: column((r) => r.activation),
     bm25: cues.text ? column((r) => r.bm25) : undefined,
     cosine: cues.vector ? column((r) => r.cosine) : undefined,
-    subjects: candidates.map((c) => c.record.subject),
-    ids: candidates.map((c) => c.record.id),
+    subjects,
+    ids,
   };
   const weights: Weights = { recency: pick([0, 1]), importance: pick([0, 0.5, 1]), relevance: pick([0, 1, 2]), activation: pick([0, 1]) };
   const q = { terms: cues.text ? ['t'] : undefined, embedding: cues.vector ? [1] : undefined, weights } as ValidQuery;
@@ -62,7 +62,7 @@ function reference(c: Case, ranges: Ranges, after: PageCursor | undefined, limit
 }
 
 const view = (c: Case, ranked: ReturnType<typeof topAfter>) =>
-  ranked.map((r) => ({ index: c.e.candidates.indexOf(r.candidate), subject: r.subject, id: r.id, score: r.score, components: r.components }));
+  ranked.map((r) => ({ index: r.index, subject: r.subject, id: r.id, score: r.score, components: r.components }));
 
 function rawRanges(raws: readonly Raw[]): Ranges {
   const r = emptyRanges();
@@ -107,7 +107,7 @@ describe('topAfter', () => {
     const random = prng(23);
     for (let n = 0; n < 200; n++) {
       const c = randomCase(random);
-      if (new Set(c.e.candidates.map((x) => `${x.record.subject}/${x.record.id}`)).size < c.e.candidates.length) continue;
+      if (new Set(c.e.ids.map((id, i) => `${c.e.subjects[i]}/${id}`)).size < c.e.count) continue;
       const ranges = rangesOf(c.e);
       const limit = 1 + Math.floor(random() * 8);
       const paged: number[] = [];

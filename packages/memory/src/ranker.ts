@@ -5,10 +5,12 @@ import {
   emptyRanges,
   idf,
   include,
+  baseLevelActivation,
   recency,
   score,
   scoreOf,
   type Bm25Params,
+  type PresentationHistory,
   type Components,
   type Cues,
   type Ranges,
@@ -16,17 +18,18 @@ import {
   type ValidQuery,
 } from '@engram/cognition';
 import type { PageCursor, ScoredMemory } from '@engram/protocol';
-import type { Candidate } from './candidates.js';
+import type { CandidateSet } from './candidate-list.js';
 import type { ShardContext } from './context.js';
-import { lastTouchMs } from './records.js';
-import { activationOf, toWireMemory } from './to-wire.js';
+import { latestTouchMs } from './records.js';
+import { toWireMemory } from './to-wire.js';
 
 /**
- * Raw score components of a query's candidates, one column per component and row i for candidates[i]: a query
+ * Raw score components of a query's candidates, one column per component and row i for candidate i: a query
  * weighs thousands of candidates, and an object (and boxed numbers) for each would be most of its garbage.
  */
 export interface Evaluation {
-  candidates: readonly Candidate[];
+  /** Candidates evaluated. */
+  count: number;
   recency: Float64Array;
   importance: Float64Array;
   activation: Float64Array;
@@ -43,7 +46,8 @@ export interface Evaluation {
 }
 
 export interface Ranked {
-  candidate: Candidate;
+  /** The candidate's index in its CandidateSet and Evaluation. */
+  index: number;
   subject: string;
   id: string;
   score: number;
@@ -60,7 +64,7 @@ export interface TermStatistics {
 export const cuesOf = (q: ValidQuery): Cues => ({ text: q.terms !== undefined, vector: q.embedding !== undefined });
 
 /** Raw score components of every candidate, as of asOfMs, with the given BM25 statistics. */
-export function evaluate(ctx: ShardContext, candidates: readonly Candidate[], q: ValidQuery, asOfMs: number, stats: TermStatistics): Evaluation {
+export function evaluate(ctx: ShardContext, set: CandidateSet, q: ValidQuery, asOfMs: number, stats: TermStatistics): Evaluation {
   const { ranking } = ctx.config;
   const params: Bm25Params = {
     averageLength: stats.documents > 0 ? stats.totalLength / stats.documents : 0,
@@ -69,9 +73,10 @@ export function evaluate(ctx: ShardContext, candidates: readonly Candidate[], q:
   };
   // Per query term, as the candidates' term frequencies are.
   const idfs = q.terms?.map((term) => idf(stats.df.get(term) ?? 0, stats.documents));
-  const n = candidates.length;
+  const terms = q.terms?.length ?? 0;
+  const n = set.count;
   const e: Evaluation = {
-    candidates,
+    count: n,
     recency: new Float64Array(n),
     importance: new Float64Array(n),
     activation: new Float64Array(n),
@@ -80,16 +85,46 @@ export function evaluate(ctx: ShardContext, candidates: readonly Candidate[], q:
     subjects: new Array<string>(n),
     ids: new Array<string>(n),
   };
+  const history: PresentationHistory = { createdMs: 0, recentMs: [], total: 0 };
+  // Most memories were never accessed, and many were written together (one batch, one ingestion time) or touched
+  // last at the same time: the last recency and the last activation of a memory without accesses are reused when
+  // their inputs repeat (the same computation, so the same bits).
+  let touchedMs = NaN;
+  let touchedRecency = 0;
+  let createdMs = NaN;
+  let createdActivation = 0;
   for (let i = 0; i < n; i++) {
-    const c = candidates[i]!;
-    const r = c.record;
-    e.recency[i] = recency(asOfMs, lastTouchMs(r, asOfMs), ranking.recencyHalfLife);
-    e.importance[i] = r.importance;
-    e.activation[i] = activationOf(r, asOfMs, ranking.activationDecay);
-    if (e.bm25 && idfs) e.bm25[i] = c.tf ? bm25(c.tf, idfs, r.length, params) : 0;
-    if (e.cosine && q.embedding) e.cosine[i] = cosine(q.embedding, r.embedding) ?? NaN;
-    e.subjects[i] = r.subject;
-    e.ids[i] = r.id;
+    const c = set.columns[i]!;
+    const row = set.rows[i]!;
+    const recent = c.recentAccessMs[row]!;
+    const lastMs = latestTouchMs(c.occurredAtMs[row]!, recent, asOfMs);
+    if (lastMs !== touchedMs) {
+      touchedMs = lastMs;
+      touchedRecency = recency(asOfMs, lastMs, ranking.recencyHalfLife);
+    }
+    e.recency[i] = touchedRecency;
+    e.importance[i] = c.importance[row]!;
+    const total = c.accessCount[row]! + 1;
+    if (recent.length === 0 && total === 1) {
+      const created = c.ingestedAtMs[row]!;
+      if (created !== createdMs) {
+        createdMs = created;
+        history.createdMs = created;
+        history.recentMs = recent;
+        history.total = 1;
+        createdActivation = baseLevelActivation(asOfMs, history, ranking.activationDecay);
+      }
+      e.activation[i] = createdActivation;
+    } else {
+      history.createdMs = c.ingestedAtMs[row]!;
+      history.recentMs = recent;
+      history.total = total;
+      e.activation[i] = baseLevelActivation(asOfMs, history, ranking.activationDecay);
+    }
+    if (e.bm25 && idfs) e.bm25[i] = set.tf ? bm25(set.tf, idfs, c.length[row]!, params, i * terms) : 0;
+    if (e.cosine && q.embedding) e.cosine[i] = cosine(q.embedding, c.records[row]!.embedding) ?? NaN;
+    e.subjects[i] = c.subjects[row]!;
+    e.ids[i] = c.ids[row]!;
   }
   return e;
 }
@@ -125,7 +160,7 @@ class Row implements Raw {
 export function rangesOf(e: Evaluation): Ranges {
   const ranges = emptyRanges();
   const row = new Row(e);
-  for (; row.index < e.candidates.length; row.index++) include(ranges, row);
+  for (; row.index < e.count; row.index++) include(ranges, row);
   return ranges;
 }
 
@@ -194,7 +229,7 @@ class FirstK<T> {
 export function topAfter(e: Evaluation, q: ValidQuery, ranges: Ranges, after: PageCursor | undefined, limit: number): Ranked[] {
   const cues = cuesOf(q);
   const { subjects, ids } = e;
-  const scores = new Float64Array(e.candidates.length);
+  const scores = new Float64Array(e.count);
   const order = (i: number, j: number) => compareRankOf(scores[i]!, subjects[i]!, ids[i]!, scores[j]!, subjects[j]!, ids[j]!) || i - j;
   const best = new FirstK(limit + 1, order);
   const row = new Row(e);
@@ -207,13 +242,14 @@ export function topAfter(e: Evaluation, q: ValidQuery, ranges: Ranges, after: Pa
   }
   return best.sorted().map((i) => {
     row.index = i;
-    return { candidate: e.candidates[i]!, subject: subjects[i]!, id: ids[i]!, ...score(row, ranges, q.weights, cues) };
+    return { index: i, subject: subjects[i]!, id: ids[i]!, ...score(row, ranges, q.weights, cues) };
   });
 }
 
-export function toScored(ctx: ShardContext, r: Ranked, asOfMs: number): ScoredMemory {
+/** A ranked candidate of set as a result. */
+export function toScored(ctx: ShardContext, set: CandidateSet, r: Ranked, asOfMs: number): ScoredMemory {
   return {
-    memory: toWireMemory(r.candidate.record, asOfMs, ctx.config.ranking.activationDecay),
+    memory: toWireMemory(set.columns[r.index]!.records[set.rows[r.index]!]!, asOfMs, ctx.config.ranking.activationDecay),
     score: r.score,
     components: r.components,
   };

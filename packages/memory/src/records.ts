@@ -1,6 +1,8 @@
-import { ABSENT, ByteLru, isAbsent, stringHeapBytes } from '@engram/cache';
+import { ABSENT, ByteLru, isAbsent, stringHeapBytes, type Cached } from '@engram/cache';
 import { recordCodec, type Store, type StoredMemory } from '@engram/storage';
 import type { WriteMeta } from './counters.js';
+import type { MemoryColumns } from './memory-columns.js';
+import { ScoringColumns } from './scoring-columns.js';
 
 /**
  * Heap bytes of the parts every decoded record has whatever it holds: the MemoryRecord object with its 27
@@ -54,18 +56,59 @@ export function recordSize(r: StoredMemory): number {
 }
 
 /**
+ * Heap bytes of a cached memory's row in the scoring columns: 8 numeric columns, 4 references, its id's entry in
+ * the subject's map. Counted with the record, so that the cache's budget covers both.
+ */
+export const COLUMN_ROW_BYTES = 8 * 8 + 4 * 8 + 40;
+/** Share of the cache's budget, on top of it, for the posting lists of recently queried terms (ScoringColumns). */
+const POSTINGS_SHARE = 1 / 16;
+
+/**
  * Reads memory records: pending writes first (the store's overlay), then the cache, then LevelDB. A write
  * publishes its record to the cache once its batch commits (committed()), so the cache never runs ahead of
- * the store and a slower read cannot put back an older value.
+ * the store and a slower read cannot put back an older value. The cached memories are also kept as per-subject
+ * columns (`columns`), which a query reads instead of looking its candidates up one by one.
  */
 export class RecordReader {
   readonly cache: ByteLru<StoredMemory>;
+  readonly columns: ScoringColumns;
 
   constructor(
     private readonly store: Store<WriteMeta>,
     cacheBytes: number,
   ) {
-    this.cache = new ByteLru<StoredMemory>(cacheBytes, recordSize);
+    this.columns = new ScoringColumns(() => this.cache.recencyClock, Math.floor(cacheBytes * POSTINGS_SHARE));
+    this.cache = new ByteLru<StoredMemory>(cacheBytes, (r) => recordSize(r) + COLUMN_ROW_BYTES, this.columns.onCacheChange);
+  }
+
+  /** Whether writes are pending, whose records a read must take from the store's overlay instead of the cache. */
+  get writesPending(): boolean {
+    return this.store.writer.pending > 0;
+  }
+
+  /** The pending value of a key (see Store.writer.read): a record, null if deleted, undefined if none pending. */
+  pending(key: string): StoredMemory | null | undefined {
+    const bytes = this.store.writer.read(key);
+    return bytes === undefined ? undefined : bytes === null ? null : recordCodec.decode(bytes);
+  }
+
+  /**
+   * Counts n rows of columns as cache hits, and marks as used in the cache those among them that have drifted a
+   * quarter of the way towards eviction: a memory that queries keep finding in the columns stays cached like one
+   * they looked up, for one cache lookup per row per quarter turn of the cache instead of one per use.
+   */
+  usedRows(columns: MemoryColumns, keyPrefix: string, rows: Int32Array, n: number): void {
+    this.cache.countHits(n);
+    const cache = this.cache;
+    const stale = cache.recencyClock - cache.size / 4;
+    const usedAt = columns.usedAt;
+    for (let i = 0; i < n; i++) {
+      const row = rows[i]!;
+      if (usedAt[row]! < stale) {
+        cache.touch(keyPrefix + columns.ids[row]!);
+        usedAt[row] = cache.recencyClock;
+      }
+    }
   }
 
   async get(key: string): Promise<StoredMemory | undefined> {
@@ -106,8 +149,20 @@ export class RecordReader {
 
   /** Publishes the outcome of a committed write. */
   committed(key: string, record: StoredMemory | undefined): void {
+    const previous = this.cache.peek(key);
     this.cache.set(key, record ?? ABSENT);
+    // Reinforcement rewrites records with their terms unchanged, and leaves the postings as they were.
+    if (!sameTerms(previous, record)) this.columns.postingsChanged(key);
   }
+}
+
+/** Whether two versions of a memory index the same terms (false when the earlier one is unknown). */
+function sameTerms(a: Cached<StoredMemory> | undefined, b: StoredMemory | undefined): boolean {
+  if (a === undefined || isAbsent(a) || b === undefined || a.terms.length !== b.terms.length) return false;
+  for (let i = 0; i < a.terms.length; i++) {
+    if (a.terms[i]!.term !== b.terms[i]!.term || a.terms[i]!.count !== b.terms[i]!.count) return false;
+  }
+  return true;
 }
 
 /** Whether a memory is still alive at nowMs (expired ones are hidden before the sweep deletes them). */
@@ -117,7 +172,15 @@ export function isLive(r: StoredMemory, nowMs: number): boolean {
 
 /** When a memory was last touched before asOf: its latest access, or its event time. */
 export function lastTouchMs(r: StoredMemory, asOfMs: number): number {
-  let last = r.occurredAtMs;
-  for (const t of r.recentAccessMs) if (t < asOfMs && t > last) last = t;
+  return latestTouchMs(r.occurredAtMs, r.recentAccessMs, asOfMs);
+}
+
+/** lastTouchMs of a memory given by its event time and recent accesses. */
+export function latestTouchMs(occurredAtMs: number, recentAccessMs: readonly number[], asOfMs: number): number {
+  let last = occurredAtMs;
+  for (let i = 0; i < recentAccessMs.length; i++) {
+    const t = recentAccessMs[i]!;
+    if (t < asOfMs && t > last) last = t;
+  }
   return last;
 }
