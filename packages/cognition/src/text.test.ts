@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contentHash, indexTerms, normalizeContent, queryTerms, tokenize } from '@engram/cognition';
+import { contentHash, foldText, indexTerms, normalizeContent, queryTerms, tokenize } from '@engram/cognition';
 
 describe('normalizeContent', () => {
   it('trims surrounding space and unifies line endings', () => {
@@ -12,6 +12,19 @@ describe('normalizeContent', () => {
 
   it('keeps inner spacing', () => {
     expect(normalizeContent('a  b\t c')).toBe('a  b\t c');
+  });
+
+  it('gives what Unicode normalization gives, ASCII or not (ASCII skips the normalizer)', () => {
+    let seed = 7;
+    const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const pieces = ['a', 'Z', '9', ' ', '\t', '\r\n', '\x7f', '\x00', 'e\u0301', '\u00e9', '\u00bd', '\ufb01', 'Ⅻ', '\uff21', 'ß', 'İ', '😀', '\ud800'];
+    for (let i = 0; i < 2000; i++) {
+      let text = '';
+      const ascii = i % 2 === 0;
+      for (let n = Math.floor(random() * 12); n > 0; n--) text += pieces[Math.floor(random() * (ascii ? 8 : pieces.length))];
+      expect(normalizeContent(text)).toBe(text.normalize('NFC').replace(/\r\n?/g, '\n').trim());
+      expect(foldText(text)).toBe(text.normalize('NFKC').toLowerCase());
+    }
   });
 });
 
@@ -157,12 +170,41 @@ describe('indexTerms term cache', () => {
   it('gives the same terms however many other words went through it since', () => {
     const text = "The runners' running shoes and Bob’s cafés";
     const before = indexTerms(tokenize(text));
-    // Far more distinct words than the cache keeps, so that the words above leave it and come back.
-    for (let i = 0; i < 50_000; i++) indexTerms([`word${i}`, `runs${i}s`]);
+    // Far more distinct words than the cache keeps, so that the words above leave it and come back (letters only:
+    // tokens with digits do not enter the cache).
+    for (let i = 0; i < 50_000; i++) indexTerms([`word${letters(i)}`, `runs${letters(i)}s`]);
     const after = indexTerms(tokenize(text));
     expect(after.frequencies).toEqual(before.frequencies);
     expect(after.surfaces).toEqual(before.surfaces);
     expect(after.length).toBe(before.length);
     expect(after.frequencies).toEqual(['runner', 'run', 'shoe', 'bob', 'cafés'].map((term) => ({ term, count: 1 })));
   });
+
+  it('indexes tokens with digits as before, kept out of the cache or not', () => {
+    const text = "Room 101's key, 101 times: v2 and 2024-05-01 in ４２";
+    const first = indexTerms(tokenize(text));
+    expect(first.frequencies).toEqual([
+      { term: 'room', count: 1 },
+      { term: '101', count: 2 },
+      { term: 'kei', count: 1 },
+      { term: 'time', count: 1 },
+      { term: 'v2', count: 1 },
+      { term: '2024', count: 1 },
+      { term: '05', count: 1 },
+      { term: '01', count: 1 },
+      { term: '42', count: 1 },
+    ]);
+    expect(first.surfaces).toEqual(['room', '101', 'key', 'times', 'v2', '2024', '05', '01', '42']);
+    expect(indexTerms(tokenize(text))).toEqual(first);
+  });
 });
+
+/** A letters-only name for a number (a, b, ..., z, ba, bb, ...). */
+function letters(n: number): string {
+  let out = '';
+  do {
+    out = String.fromCharCode(97 + (n % 26)) + out;
+    n = Math.floor(n / 26);
+  } while (n > 0);
+  return out;
+}

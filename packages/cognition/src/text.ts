@@ -7,17 +7,19 @@ const WORD = /[\p{L}\p{N}]+(?:['’][\p{L}]+)*/gu;
 const MAX_TERM_LENGTH = 64;
 /** Whitespace that the content hash collapses into one space: anything but a lone ' '. */
 const SPACE_TO_COLLAPSE = /[^\S ]| {2}/u;
+/** ASCII text is its own NFC and NFKC form: it skips ICU's normalizer (a UTF-16 copy and a pass over it). */
+const NON_ASCII = /[^\x00-\x7f]/;
 /** Distinct word forms whose terms are remembered, per generation of the term cache (two generations are kept). */
 const TERM_CACHE_SIZE = 10_000;
 
 /** Unicode NFC, line endings unified, surrounding space trimmed: the content as stored. */
 export function normalizeContent(content: string): string {
-  return content.normalize('NFC').replace(/\r\n?/g, '\n').trim();
+  return (NON_ASCII.test(content) ? content.normalize('NFC') : content).replace(/\r\n?/g, '\n').trim();
 }
 
 /** NFKC-folded and lower-cased: the form that both tokens and the content hash are taken from. */
 export function foldText(text: string): string {
-  return text.normalize('NFKC').toLowerCase();
+  return (NON_ASCII.test(text) ? text.normalize('NFKC') : text).toLowerCase();
 }
 
 /** Lower-cased word tokens in order (letters and digits, with inner apostrophes), NFKC-folded. */
@@ -67,6 +69,9 @@ let recentTerms = new Map<string, TokenTerm>();
 let olderTerms = new Map<string, TokenTerm>();
 
 function termOf(raw: string): TokenTerm {
+  // Tokens with a digit (numbers, codes, dates) mostly occur once: a cache entry would only push a word out, and
+  // they are cheap to derive (never stemmed).
+  if (hasDigit(raw)) return deriveTerm(raw);
   const cached = recentTerms.get(raw);
   if (cached !== undefined) return cached;
   // Longer tokens are never indexed as they are; they are not worth a cache entry.
@@ -78,6 +83,15 @@ function termOf(raw: string): TokenTerm {
   }
   recentTerms.set(raw, derived);
   return derived;
+}
+
+/** Whether a token has an ASCII digit. */
+function hasDigit(token: string): boolean {
+  for (let i = 0; i < token.length; i++) {
+    const c = token.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) return true;
+  }
+  return false;
 }
 
 /**

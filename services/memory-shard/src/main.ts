@@ -8,6 +8,7 @@ import { configureOrExit, NodeServer, startIdleCollector, startObservability, st
 import { ManualClock, systemClock } from '@engram/storage';
 import { createLogger } from '@engram/telemetry';
 import { shardService } from './shard-service.js';
+import { withRememberBatchEncoder } from './remember-batch-encoder.js';
 
 const config = configureOrExit(shardGroups, {
   name: 'engram-memory-shard',
@@ -49,7 +50,7 @@ const server = new NodeServer({
   maxInFlight: config.node.maxInFlight,
   fastPath: config.node.fastPath,
   services: [
-    { name: 'engram.shard.v1.ShardService', definition: serviceDefinition(protoFiles, 'engram.shard.v1.ShardService'), implementation: shardService(engine, logger) },
+    { name: 'engram.shard.v1.ShardService', definition: withRememberBatchEncoder(serviceDefinition(protoFiles, 'engram.shard.v1.ShardService')), implementation: shardService(engine, logger) },
   ],
   protoFiles,
   maxMessageBytes: config.limits.messageBytes,
