@@ -123,6 +123,7 @@ const log = (...a) => console.log(...a);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** How long the growth measurements wait after a load before reading the shard's resident memory at rest (past its 2 s idle collection). */
 const REST_MS = 4000;
+const SEED_ATTEMPTS = 8;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Processes
@@ -737,7 +738,7 @@ try {
   // Seeds: the same number of keys / memories, with keys / ids the read loads can name.
   log(`seeding ${cfg.seed} etcd keys and ${cfg.seed} Engram memories (with client ids) ...`);
   // Seeding writes fixed keys / client ids, so a rerun after a call failed (loadgen against etcd sometimes loses its
-  // connection, see RESULTS.md) is idempotent: up to three attempts.
+  // connection, see RESULTS.md) is idempotent: up to SEED_ATTEMPTS attempts (three were not always enough).
   const seedOnce = async (attempt) => {
     const etcdSeed = figures(
       await loadgen({ name: `seed-etcd${attempt ? `-${attempt}` : ''}`, host: etcd.address, hostLabel: 'ETCD', call: 'etcdserverpb.KV/Put', proto: ETCD_PROTO, data: { key: 'seed/{{.RequestNumber}}', value: sized('seed {{.RequestNumber}}') }, total: cfg.seed, concurrency: 16, exact: true }),
@@ -757,7 +758,7 @@ try {
     return { etcdSeed, engramSeed };
   };
   let seeded;
-  for (let attempt = 0; attempt < 3; attempt++) {
+  for (let attempt = 0; attempt < SEED_ATTEMPTS; attempt++) {
     seeded = await seedOnce(attempt);
     if (seeded.etcdSeed.ok === cfg.seed && seeded.engramSeed.ok === cfg.seed / 100) break;
     log(`  seeding short (etcd ${seeded.etcdSeed.ok}/${cfg.seed}, engram ${seeded.engramSeed.ok}/${cfg.seed / 100} batches): again`);

@@ -7,21 +7,37 @@ describe('IdleWatch', () => {
     const w = new IdleWatch(1000, 0, 0);
     // Nothing served yet: nothing to give back.
     expect(w.due(5000, 0, 0)).toBe(false);
-    // A call in flight for a long while: not while it runs.
-    expect(w.due(6000, 1, 1)).toBe(false);
-    expect(w.due(9000, 1, 1)).toBe(false);
+    // Calls in flight for a long while: not while they run.
+    expect(w.due(6000, 3, 500)).toBe(false);
+    expect(w.due(9000, 1, 500)).toBe(false);
     // Quiet since the last look that saw it busy.
-    expect(w.due(9500, 0, 1)).toBe(false);
-    expect(w.due(10_001, 0, 1)).toBe(true);
-    expect(w.due(20_000, 0, 1)).toBe(false);
+    expect(w.due(9500, 0, 500)).toBe(false);
+    expect(w.due(10_001, 0, 500)).toBe(true);
+    expect(w.due(20_000, 0, 500)).toBe(false);
+    expect(w.due(30_000, 0, 500)).toBe(false);
   });
 
-  it('never finds a steady trickle of short calls idle', () => {
+  it('never finds a steady stream of calls idle, but takes a trickle (health checks, polls) for quiet', () => {
     const w = new IdleWatch(1000, 0, 0);
     let started = 0;
-    for (let t = 0; t < 10_000; t += 250) expect(w.due(t, 0, ++started)).toBe(false);
-    expect(w.due(10_500, 0, started)).toBe(false);
-    expect(w.due(11_000, 0, started)).toBe(true);
+    // 40 calls per second, none in flight when it looks.
+    for (let t = 0; t < 10_000; t += 250) {
+      started += 10;
+      expect(w.due(t, 0, started)).toBe(false);
+    }
+    // Then one call a second: quiet, collected once.
+    const due: number[] = [];
+    for (let t = 10_000; t < 20_000; t += 250) {
+      if (t % 1000 === 0) started += 1;
+      if (w.due(t, 0, started)) due.push(t);
+    }
+    expect(due).toEqual([10_750]);
+  });
+
+  it('does not collect after only a few calls', () => {
+    const w = new IdleWatch(1000, 0, 0);
+    expect(w.due(0, 1, 5)).toBe(false);
+    expect(w.due(5000, 0, 5)).toBe(false);
   });
 });
 
@@ -33,7 +49,7 @@ describe('startIdleCollector', () => {
     let started = 0;
     const stop = startIdleCollector({ idleMs: 20, inFlight: () => 0, started: () => started, logger: silentLogger(), collect: (done) => { collections++; done(); } });
     try {
-      started = 1;
+      started = 1000;
       const end = Date.now() + 10_000;
       while (collections === 0 && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 10));
       expect(collections).toBe(1);
@@ -52,7 +68,7 @@ describe('startIdleCollector', () => {
     const logger = { debug: (fields: Record<string, number>) => logs.push(fields), warn: () => {} } as never;
     const stop = startIdleCollector({ idleMs: 20, inFlight: () => 0, started: () => started, logger });
     try {
-      started = 1;
+      started = 1000;
       const end = Date.now() + 10_000;
       while (logs.length === 0 && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 10));
       expect(logs.length).toBe(1);

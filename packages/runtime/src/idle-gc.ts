@@ -27,31 +27,44 @@ function exposeGc(): (() => void) | undefined {
   }
 }
 
-/** Decides when a node has gone quiet after serving calls: the collector's rule, apart from its timer. */
+/**
+ * Decides when a node has gone quiet after serving calls: the collector's rule, apart from its timer. Quiet means no
+ * call in flight and at most a trickle of calls started (health checks, a status poll: at most one per 200 ms) for
+ * idleMs; a collection is due once per quiet period, and only after enough calls since the last one that there is
+ * something to give back.
+ */
 export class IdleWatch {
   private quietSince: number;
-  private seen: number;
+  private windowStart: number;
   private collectedAt: number;
+  private readonly trickle: number;
 
   constructor(
     private readonly idleMs: number,
     nowMs: number,
     started: number,
+    /** Calls since the last collection below which there is nothing worth collecting. */
+    private readonly minCalls = 100,
   ) {
     this.quietSince = nowMs;
-    this.seen = started;
+    this.windowStart = started;
     this.collectedAt = started;
+    this.trickle = Math.max(2, Math.floor(idleMs / 200));
   }
 
-  /** Whether to collect now, given the calls in flight and started so far; true once per quiet period. */
+  /** Whether to collect now, given the calls in flight and started so far. */
   due(nowMs: number, inFlight: number, started: number): boolean {
-    if (inFlight > 0 || started !== this.seen) {
-      // Busy, or calls came and went since the last look: quiet from now at the earliest.
-      this.seen = started;
+    if (inFlight > 0 || started - this.windowStart > this.trickle) {
+      // Busy: quiet from now at the earliest.
       this.quietSince = nowMs;
+      this.windowStart = started;
       return false;
     }
-    if (started === this.collectedAt || nowMs - this.quietSince < this.idleMs) return false;
+    if (nowMs - this.quietSince < this.idleMs) return false;
+    // A quiet period has passed: the next one starts now.
+    this.quietSince = nowMs;
+    this.windowStart = started;
+    if (started - this.collectedAt < this.minCalls) return false;
     this.collectedAt = started;
     return true;
   }
