@@ -7,7 +7,7 @@ export const cacheGroup = group({
     maxBytes: setting(
       'ENGRAM_CACHE_MAX_BYTES',
       '64mb',
-      'In-process LRU of decoded memories in front of LevelDB, by the V8 heap they take (0 = off)',
+      'In-process LRU of decoded memories in front of LevelDB, by the V8 heap they take, their scoring columns included (0 = off); the posting lists of recently queried terms take up to 1/16 of this on top',
       size(0, 64 * 2 ** 30),
     ),
     heapGrowingPercent: setting(
