@@ -113,20 +113,28 @@ async function touch() {
   await sleep(REINFORCE ? 1200 : 200); // the accesses written back
 }
 
-/** Digest of the first two pages of every cue: ids and scores, to compare runs. */
+/**
+ * Digests of the first two pages of every cue, to compare runs: of the ids and scores, and of the ids alone (the
+ * order: a change in how a score is computed that moves it by rounding leaves this one as it was).
+ */
 async function digest() {
   const h = createHash('sha256');
+  const order = createHash('sha256');
   for (let k = 0; k < TOPICS; k++) {
     let pageToken = '';
     for (let page = 0; page < 2; page++) {
       const res = await engine.query(TENANT, { ...cue(k), pageToken });
-      for (const r of res.results) h.update(`${r.memory.id}:${r.score}:${JSON.stringify(r.components)};`);
+      for (const r of res.results) {
+        h.update(`${r.memory.id}:${r.score}:${JSON.stringify(r.components)};`);
+        order.update(`${r.memory.id};`);
+      }
       pageToken = res.nextPageToken;
       if (pageToken === '') break;
     }
     h.update('|');
+    order.update('|');
   }
-  return h.digest('hex').slice(0, 16);
+  return `${h.digest('hex').slice(0, 16)} (order ${order.digest('hex').slice(0, 16)})`;
 }
 
 /** Runs up to `total` queries with `concurrency` in flight; latency of each and CPU of the whole run. */

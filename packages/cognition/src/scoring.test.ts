@@ -52,6 +52,19 @@ describe('baseLevelActivation', () => {
     }
   });
 
+  it('takes the square-root path for d = 0.5 to the same values as the power formula', () => {
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    for (let n = 0; n < 500; n++) {
+      const kept = Math.floor(rand() * 17);
+      const accesses = Array.from({ length: kept }, () => T0 + Math.floor(rand() * 30 * 86_400_000));
+      const history = { createdMs: T0, recentMs: accesses, total: 1 + kept + Math.floor(rand() * 50) };
+      const asOf = T0 + Math.floor(rand() * 40 * 86_400_000);
+      // d a hair off 0.5 takes the general path; the two agree far below any ranking difference.
+      expect(baseLevelActivation(asOf, history, 0.5)).toBeCloseTo(baseLevelActivation(asOf, history, 0.5 + 1e-13), 9);
+    }
+  });
+
   it('does not depend on the order of the kept accesses', () => {
     const accesses = [T0 + 5000, T0 + 1000, T0 + 9000, T0 + 3000];
     const a = baseLevelActivation(T0 + 20_000, { createdMs: T0, recentMs: accesses, total: 5 }, 0.5);

@@ -4,7 +4,8 @@ const MS_PER_S = 1000;
 
 /** Recency: halves every halfLifeMs since the memory was last touched (accessed, or occurred). */
 export function recency(asOfMs: number, lastTouchMs: number, halfLifeMs: number): number {
-  return Math.pow(0.5, Math.max(0, asOfMs - lastTouchMs) / halfLifeMs);
+  // 0.5^x as e^(−x·ln 2): the same value up to rounding, at a fraction of a power's cost.
+  return Math.exp((-Math.LN2 * Math.max(0, asOfMs - lastTouchMs)) / halfLifeMs);
 }
 
 export interface PresentationHistory {
@@ -25,7 +26,11 @@ const ageS = (asOfMs: number, ms: number) => Math.max(1, (asOfMs - ms) / MS_PER_
  * kept one (Petrov 2006): (n−k)(t_n^(1−d) − t_k^(1−d)) / ((1−d)(t_n − t_k)).
  */
 export function baseLevelActivation(asOfMs: number, h: PresentationHistory, d: number): number {
-  let sum = ageS(asOfMs, h.createdMs) ** -d;
+  // ACT-R's standard decay, 0.5 (the default), is a square root: ~12x cheaper than a power, which was half of a
+  // query's CPU (one per remembered access of each candidate).
+  const half = d === 0.5;
+  const created = ageS(asOfMs, h.createdMs);
+  let sum = half ? 1 / Math.sqrt(created) : created ** -d;
   let kept = 0;
   let later = 0;
   let oldestKept = Infinity;
@@ -36,15 +41,17 @@ export function baseLevelActivation(asOfMs: number, h: PresentationHistory, d: n
       later += 1;
       continue;
     }
-    sum += ageS(asOfMs, t) ** -d;
+    const age = ageS(asOfMs, t);
+    sum += half ? 1 / Math.sqrt(age) : age ** -d;
     kept += 1;
     if (t < oldestKept) oldestKept = t;
   }
   const unseen = h.total - 1 - kept - later;
   if (unseen > 0) {
-    const tn = ageS(asOfMs, h.createdMs);
+    const tn = created;
     const tk = kept > 0 ? ageS(asOfMs, oldestKept) : tn;
-    sum += tn > tk ? (unseen * (tn ** (1 - d) - tk ** (1 - d))) / ((1 - d) * (tn - tk)) : unseen * tn ** -d;
+    if (tn > tk) sum += (unseen * (half ? Math.sqrt(tn) - Math.sqrt(tk) : tn ** (1 - d) - tk ** (1 - d))) / ((1 - d) * (tn - tk));
+    else sum += unseen * (half ? 1 / Math.sqrt(tn) : tn ** -d);
   }
   return Math.log(sum);
 }
