@@ -10,6 +10,7 @@ import {
   readStringPath,
   readVarint,
   scanFields,
+  writeVarint64,
 } from '@engram/protocol';
 
 const INVALID_ARGUMENT = 3;
@@ -132,6 +133,27 @@ describe('encodeVarint', () => {
     const out = [9];
     encodeVarint(1, out);
     expect(out).toEqual([9, 1]);
+  });
+});
+
+describe('writeVarint64', () => {
+  const written = (lo: number, hi: number) => {
+    const buf = new Uint8Array(12);
+    return [...buf.subarray(0, writeVarint64(buf, 0, lo, hi))];
+  };
+
+  it('writes what encodeVarint does for values up to 2^53, from their 32-bit halves', () => {
+    for (const v of [0, 1, 127, 128, 300, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 40 + 5, 2 ** 53 - 1]) {
+      const lo = v >>> 0;
+      const out: number[] = [];
+      encodeVarint(v, out);
+      expect(written(lo, (v - lo) / 2 ** 32)).toEqual(out);
+    }
+  });
+
+  it('writes a negative int32 as protobuf does: sign-extended, ten bytes', () => {
+    expect(written(-1 >>> 0, 0xffffffff)).toEqual([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
+    expect(written(-2 >>> 0, 0xffffffff)).toEqual([0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
   });
 });
 

@@ -109,3 +109,22 @@ export function encodeVarint(value: number, out: number[]): void {
   }
   out.push(v);
 }
+
+/**
+ * Writes the varint of a 64-bit value given as its unsigned low and high 32-bit halves at pos (as protobufjs's
+ * writeVarint64 does; a negative int32 is hi = 0xffffffff) and returns the position after it. For encoders that
+ * write into a buffer sized beforehand.
+ */
+export function writeVarint64(buf: Uint8Array, pos: number, lo: number, hi: number): number {
+  while (hi) {
+    buf[pos++] = (lo & 0x7f) | 0x80;
+    lo = ((lo >>> 7) | (hi << 25)) >>> 0;
+    hi >>>= 7;
+  }
+  while (lo > 0x7f) {
+    buf[pos++] = (lo & 0x7f) | 0x80;
+    lo >>>= 7;
+  }
+  buf[pos++] = lo;
+  return pos;
+}

@@ -1,4 +1,4 @@
-import type { HashEntry__Output, MemoryRecord } from '@engram/protocol';
+import { writeVarint64, type HashEntry__Output, type MemoryRecord } from '@engram/protocol';
 
 type TermCount = NonNullable<MemoryRecord['terms']>[number];
 
@@ -97,19 +97,7 @@ class TwoPassWriter {
 
   /** A negative int32 as protobuf has it: sign-extended to 64 bits, 10 bytes. */
   negativeInt32(v: number): void {
-    let lo = v >>> 0;
-    let hi = 0xffffffff;
-    const buf = this.buf;
-    while (hi) {
-      buf[this.pos++] = (lo & 0x7f) | 0x80;
-      lo = ((lo >>> 7) | (hi << 25)) >>> 0;
-      hi >>>= 7;
-    }
-    while (lo > 0x7f) {
-      buf[this.pos++] = (lo & 0x7f) | 0x80;
-      lo >>>= 7;
-    }
-    buf[this.pos++] = lo;
+    this.pos = writeVarint64(this.buf, this.pos, v >>> 0, 0xffffffff);
   }
 
   /** A length prefix recorded by the sizing pass. */

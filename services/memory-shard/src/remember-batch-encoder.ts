@@ -1,5 +1,5 @@
 import type { ServiceDefinition } from '@grpc/grpc-js';
-import { LAYER_NAMES, type RememberBatchResponse } from '@engram/protocol';
+import { LAYER_NAMES, writeVarint64, type RememberBatchResponse } from '@engram/protocol';
 
 /*
  * engram.v1.RememberBatchResponse encoded by hand, byte for byte as protobufjs encodes it after proto-loader's
@@ -151,19 +151,8 @@ class Out {
 
   /** A non-negative integer up to 2^53 as a varint (the low and high 32 bits as protobufjs's writeVarint64 does). */
   varint(v: number): void {
-    const buf = this.buf;
-    let lo = v >>> 0;
-    let hi = (v - lo) / 0x100000000;
-    while (hi > 0) {
-      buf[this.pos++] = (lo & 0x7f) | 0x80;
-      lo = ((lo >>> 7) | (hi << 25)) >>> 0;
-      hi >>>= 7;
-    }
-    while (lo > 0x7f) {
-      buf[this.pos++] = (lo & 0x7f) | 0x80;
-      lo >>>= 7;
-    }
-    buf[this.pos++] = lo;
+    const lo = v >>> 0;
+    this.pos = writeVarint64(this.buf, this.pos, lo, (v - lo) / 0x100000000);
   }
 
   ascii(s: string): void {
