@@ -1,5 +1,6 @@
 import http2, { type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders } from 'node:http2';
 import { status } from '@grpc/grpc-js';
+import { statusFromHttp } from '@engram/protocol';
 
 /** How a call failed, shaped as grpc-js's ServiceError (code and details), so the same error mapping reads both. */
 export interface CallFailure {
@@ -31,27 +32,6 @@ export type UnaryCallback = (err: CallFailure | null, response?: Buffer) => void
 const { NGHTTP2_CANCEL, NGHTTP2_REFUSED_STREAM, HTTP2_HEADER_STATUS } = http2.constants;
 /** Open a fresh connection before stream ids run out (2^31 - 1 on one connection). */
 const LAST_STREAM_ID = 2 ** 31 - 1000;
-
-/** gRPC's mapping of an HTTP status without grpc-status. */
-function statusOfHttp(code: number): number {
-  switch (code) {
-    case 400:
-      return status.INTERNAL;
-    case 401:
-      return status.UNAUTHENTICATED;
-    case 403:
-      return status.PERMISSION_DENIED;
-    case 404:
-      return status.UNIMPLEMENTED;
-    case 429:
-    case 502:
-    case 503:
-    case 504:
-      return status.UNAVAILABLE;
-    default:
-      return status.UNKNOWN;
-  }
-}
 
 function decodeMessage(raw: string | string[] | undefined): string {
   const text = Array.isArray(raw) ? raw.join(',') : (raw ?? '');
@@ -222,7 +202,7 @@ export class H2Channel {
     stream.on('close', () => {
       if (finished) return;
       if (grpcStatus === undefined) {
-        if (httpStatus !== 0 && httpStatus !== 200) return finish({ code: statusOfHttp(httpStatus), details: `HTTP status ${httpStatus} from ${this.address}` });
+        if (httpStatus !== 0 && httpStatus !== 200) return finish({ code: statusFromHttp(httpStatus), details: `HTTP status ${httpStatus} from ${this.address}` });
         const code = stream.rstCode;
         if (code === NGHTTP2_REFUSED_STREAM && httpStatus === 0 && mayRetry) {
           // Refused unprocessed (a GOAWAY raced with the call): once more, on a new connection.

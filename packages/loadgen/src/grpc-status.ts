@@ -56,26 +56,8 @@ export function decodeGrpcMessage(raw: string): string {
   }
 }
 
-/** The status of a response without grpc-status, from its HTTP status (gRPC's http-grpc-status-mapping). */
-export function statusFromHttp(httpStatus: number): number {
-  switch (httpStatus) {
-    case 400:
-      return Status.INTERNAL;
-    case 401:
-      return Status.UNAUTHENTICATED;
-    case 403:
-      return Status.PERMISSION_DENIED;
-    case 404:
-      return Status.UNIMPLEMENTED;
-    case 429:
-    case 502:
-    case 503:
-    case 504:
-      return Status.UNAVAILABLE;
-    default:
-      return Status.UNKNOWN;
-  }
-}
+/** The status of a response without grpc-status, from its HTTP status (shared with the cluster's internal client). */
+export { statusFromHttp } from '@engram/protocol';
 
 const H2_ERROR_NAMES = [
   'NO_ERROR',

@@ -46,3 +46,24 @@ export function isEngramError(err: unknown): err is EngramError {
 export function statusName(code: number): string {
   return (status as unknown as Record<number, string>)[code] ?? `CODE_${code}`;
 }
+
+/** The status of a response that carries no grpc-status, from its HTTP status (gRPC's http-grpc-status-mapping). */
+export function statusFromHttp(httpStatus: number): number {
+  switch (httpStatus) {
+    case 400:
+      return status.INTERNAL;
+    case 401:
+      return status.UNAUTHENTICATED;
+    case 403:
+      return status.PERMISSION_DENIED;
+    case 404:
+      return status.UNIMPLEMENTED;
+    case 429:
+    case 502:
+    case 503:
+    case 504:
+      return status.UNAVAILABLE;
+    default:
+      return status.UNKNOWN;
+  }
+}
