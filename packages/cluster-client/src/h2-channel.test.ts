@@ -3,10 +3,10 @@ import http2, { type Http2Server } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { Metadata, Server, ServerCredentials, status, type sendUnaryData, type ServerUnaryCall, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawUnaryMethod } from '@engram/protocol';
 import { H2Channel, type CallFailure, type CancelSource } from './h2-channel.js';
 
-const identity = (b: Buffer) => b;
-const method = (path: string) => ({ path, requestStream: false, responseStream: false, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity });
+const method = rawUnaryMethod;
 const MAX = 64 * 1024;
 const options = { maxMessageBytes: MAX, connectionWindowBytes: 16 * 2 ** 20, streamWindowBytes: 2 ** 20, minBackoffMs: 100, maxBackoffMs: 1000 };
 

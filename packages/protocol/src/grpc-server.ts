@@ -34,6 +34,11 @@ export function serviceDefinition(files: readonly string[], fullName: string): S
 
 const identity = (b: Buffer): Buffer => b;
 
+/** A unary method of bytes in and bytes out at path (for routers, tests and benchmarks of the transport). */
+export function rawUnaryMethod(path: string): MethodDefinition<Buffer, Buffer> {
+  return { path, requestStream: false, responseStream: false, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity };
+}
+
 /**
  * The same service with every request and response left as bytes, for routers that read routing fields from
  * the wire and forward the bytes untouched.

@@ -1,20 +1,13 @@
 import { connect, type ClientHttp2Session, type IncomingHttpHeaders } from 'node:http2';
 import { Client, credentials, Metadata, status, type MethodDefinition, type sendUnaryData, type ServerUnaryCall, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawUnaryMethod } from '@engram/protocol';
 import { silentLogger } from '@engram/telemetry';
 import { NodeServer } from './node-server.js';
 import { deadlineOf } from './fast-unary.js';
 
 const identity = (b: Buffer) => b;
-const rawMethod = (path: string): MethodDefinition<Buffer, Buffer> => ({
-  path,
-  requestStream: false,
-  responseStream: false,
-  requestSerialize: identity,
-  requestDeserialize: identity,
-  responseSerialize: identity,
-  responseDeserialize: identity,
-});
+const rawMethod = rawUnaryMethod;
 /** A method whose messages are JSON, to check that a service's own codecs are used. */
 const jsonMethod: MethodDefinition<unknown, unknown> = {
   path: '/test.Test/Json',

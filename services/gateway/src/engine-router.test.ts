@@ -1,23 +1,14 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Server, ServerCredentials, status, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition } from '@grpc/grpc-js';
 import { NodePool, type InternalCall } from '@engram/cluster-client';
-import { SATURATED_MESSAGE } from '@engram/protocol';
+import { rawUnaryMethod, SATURATED_MESSAGE } from '@engram/protocol';
 import { Ring, StaticMembership, type Member, type Membership } from '@engram/ring';
 import { EngineRouter } from './engine-router.js';
 
 const VNODES = 16;
 const PATH = '/engram.test.FakeEngine/Call';
-const identity = (b: Buffer) => b;
 const SERVICE: ServiceDefinition = {
-  Call: {
-    path: PATH,
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: identity,
-    requestDeserialize: identity,
-    responseSerialize: identity,
-    responseDeserialize: identity,
-  },
+  Call: rawUnaryMethod(PATH),
 };
 
 const poolOptions = { timeoutMs: 10_000, retries: 2, breakerThreshold: 1000, halfOpenAfterMs: 1000, maxMessageBytes: 1 << 20 };
