@@ -20,6 +20,27 @@ describe('MemoryEngine', () => {
     expect(memory?.layer).toMatch(/^LAYER_/);
   });
 
+  it('recalls a batch with one read, each item answered or refused as its Recall would be', async () => {
+    const { engine } = await open();
+    const a = await engine.remember('t', input({ subject: 'alice', content: 'likes green tea in the morning' }));
+    const b = await engine.remember('t', input({ subject: 'bob', content: 'plays chess on sundays' }));
+    const items = [
+      { subject: 'alice', id: a.id!, reinforce: false },
+      { subject: 'bob', id: 'no-such-id', reinforce: false },
+      { subject: '', id: a.id!, reinforce: false },
+      { subject: 'bob', id: b.id!, reinforce: true },
+    ];
+    const answers = await engine.recallMany('t', items);
+    const singles = await Promise.all(items.map((r) => engine.recall('t', r.subject, r.id, false).catch((e: unknown) => e)));
+    expect(answers).toHaveLength(4);
+    expect((answers[0] as { memory: { content: string } }).memory.content).toContain('green tea');
+    expect(answers[1]).toMatchObject({ code: 5, message: (singles[1] as Error).message });
+    expect(answers[2]).toMatchObject({ code: 3, message: (singles[2] as Error).message });
+    // The batch's reinforcing Recall counted its access, as a single one does.
+    expect((answers[3] as { memory: { accessCount: number } }).memory.accessCount).toBe(1);
+    expect((singles[3] as { memory: { accessCount: number } }).memory.accessCount).toBe(1);
+  });
+
   it('reinforces a duplicate within the window instead of adding it', async () => {
     const { engine, clock } = await open();
     const a = await engine.remember('t', input({ subject: 's', kind: 'msg', content: 'Hello   there' }));

@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import type { ShardConfig } from '@engram/config';
 import { validateId, validateSubject } from '@engram/cognition';
 import {
+  isEngramError,
+  type EngramError,
   failedPrecondition,
   LAYER_NAMES,
   notFound,
@@ -20,7 +22,7 @@ import {
   type LoadFigures,
 } from '@engram/protocol';
 import type { Gauges } from '@engram/telemetry';
-import { HybridLogicalClock, levelOptions, ManualClock, memoryKey, Store, type BatchStats, type Clock } from '@engram/storage';
+import { HybridLogicalClock, levelOptions, ManualClock, memoryKey, Store, type BatchStats, type Clock, type StoredMemory } from '@engram/storage';
 import type { Logger } from '@engram/telemetry';
 import { WriteAdmission } from './admission.js';
 import { CompactionScheduler } from './compaction.js';
@@ -53,6 +55,13 @@ export interface EngineOptions {
  * A memory shard's engine: one LevelDB store with its cache, counters and background work (access write-back,
  * retention sweeps, compaction). Tenancy is explicit: every call names its tenant.
  */
+/** One Recall of a batch. */
+export interface RecallItem {
+  subject: string;
+  id: string;
+  reinforce: boolean;
+}
+
 export class MemoryEngine {
   private readonly startedAt = Date.now();
   /** Patterns, weights, dream state and consolidation, for thought engines. */
@@ -144,6 +153,46 @@ export class MemoryEngine {
     validateId(id, 'id');
     const now = this.ctx.clock.now();
     const record = await this.ctx.records.get(memoryKey(tenant, subject, id));
+    return this.recalled(tenant, subject, id, record, reinforce, now);
+  }
+
+  /**
+   * Recalls of a batch, each answered (or refused) as Recall would: the records not cached are read with one
+   * getMany instead of a LevelDB read each. An item's EngramError is its answer; anything else is a bug and thrown.
+   */
+  async recallMany(tenant: string, requests: readonly RecallItem[]): Promise<(RecallResponse | EngramError)[]> {
+    const out: (RecallResponse | EngramError)[] = new Array(requests.length);
+    const keys: string[] = [];
+    const at: number[] = [];
+    const subjectBytes = this.ctx.config.limits.subjectBytes;
+    requests.forEach((r, i) => {
+      try {
+        validateSubject(r.subject, 'subject', subjectBytes);
+        validateId(r.id, 'id');
+      } catch (err) {
+        if (!isEngramError(err)) throw err;
+        out[i] = err;
+        return;
+      }
+      keys.push(memoryKey(tenant, r.subject, r.id));
+      at.push(i);
+    });
+    const now = this.ctx.clock.now();
+    const records = keys.length > 0 ? await this.ctx.records.getMany(keys) : [];
+    at.forEach((i, j) => {
+      const r = requests[i]!;
+      try {
+        out[i] = this.recalled(tenant, r.subject, r.id, records[j], r.reinforce, now);
+      } catch (err) {
+        if (!isEngramError(err)) throw err;
+        out[i] = err;
+      }
+    });
+    return out;
+  }
+
+  /** The answer to a Recall of the record read (or NOT_FOUND), counting the access when asked to. */
+  private recalled(tenant: string, subject: string, id: string, record: StoredMemory | undefined, reinforce: boolean, now: number): RecallResponse {
     if (!record || !isLive(record, now)) throw notFound(`memory ${id} of subject ${JSON.stringify(subject)} not found`);
     if (reinforce) this.reinforcement.add(tenant, subject, id, now);
     // The answer includes the accesses not yet written back, this one too.
