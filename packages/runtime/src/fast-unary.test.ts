@@ -45,6 +45,9 @@ const service = {
     );
   },
   Big: (_call: Call, cb: sendUnaryData<Buffer>) => cb(null, Buffer.alloc(MAX + 1, 1)),
+  Throw: () => {
+    throw new Error('a bug');
+  },
   Json: (call: ServerUnaryCall<{ n: number }, unknown>, cb: sendUnaryData<unknown>) => cb(null, { twice: call.request.n * 2 }),
 };
 const definition = {
@@ -52,6 +55,7 @@ const definition = {
   Fail: rawMethod('/test.Test/Fail'),
   Hang: rawMethod('/test.Test/Hang'),
   Big: rawMethod('/test.Test/Big'),
+  Throw: rawMethod('/test.Test/Throw'),
   Json: jsonMethod,
 };
 
@@ -169,6 +173,16 @@ describe('the fast unary path', () => {
     expect(answer.code).toBe(status.RESOURCE_EXHAUSTED);
     // The connection is still good.
     expect(((await unary(client, 'Echo', Buffer.from('ok'))) as Buffer).toString()).toBe('ok');
+  });
+
+  it('fails the call of a handler that throws instead of calling back, and goes on serving', async () => {
+    const inFlight = fast.inFlight.inFlight;
+    const err = (await unary(client, 'Throw', Buffer.from('x')).catch((e: unknown) => e)) as ServiceError;
+    expect(err.code).toBe(status.UNKNOWN);
+    expect(err.details).toContain('a bug');
+    expect(((await unary(client, 'Echo', Buffer.from('after'))) as Buffer).toString()).toBe('after');
+    // Its place among the calls in flight was given back.
+    expect(fast.inFlight.inFlight).toBe(inFlight);
   });
 
   it('answers malformed framing with a status instead of calling the handler', async () => {

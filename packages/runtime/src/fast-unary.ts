@@ -197,7 +197,7 @@ export class FastUnaryServer {
   }
 
   private serve(route: FastRoute, stream: ServerHttp2Stream, headers: IncomingHttpHeaders, deadline: number): void {
-    const { maxReceiveBytes, maxSendBytes } = this.options;
+    const { maxReceiveBytes } = this.options;
     stream.on('error', () => {
       // Every error is followed by 'close', which ends the call.
     });
@@ -280,25 +280,35 @@ export class FastUnaryServer {
         return refuse(status.INTERNAL, `Error deserializing request: ${err instanceof Error ? err.message : String(err)}`);
       }
       call = new FastCall(request, headers, stream, deadline);
-      route.handler(call as unknown as ServerUnaryCall<unknown, unknown>, (err: Partial<ServiceError> | ServiceError | null, value?: unknown) => {
-        if (!finish()) return;
-        if (err) {
-          sendStatus(stream, err.code ?? status.UNKNOWN, err.details ?? err.message ?? 'Unknown error', err.metadata ?? undefined);
-          return;
-        }
-        let message: Buffer;
-        try {
-          message = route.serialize(value);
-        } catch (e) {
-          sendStatus(stream, status.INTERNAL, `Error serializing response: ${e instanceof Error ? e.message : String(e)}`);
-          return;
-        }
-        if (message.length > maxSendBytes) {
-          sendStatus(stream, status.RESOURCE_EXHAUSTED, `Sent message larger than max (${message.length} vs. ${maxSendBytes})`);
-          return;
-        }
-        sendMessage(stream, message);
-      });
+      try {
+        this.run(route, call, stream, finish);
+      } catch (err) {
+        // A handler that throws instead of calling back (a bug): the call fails, the node goes on.
+        if (finish()) sendStatus(stream, status.UNKNOWN, `handler threw: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    });
+  }
+
+  private run(route: FastRoute, call: FastCall, stream: ServerHttp2Stream, finish: () => boolean): void {
+    const { maxSendBytes } = this.options;
+    route.handler(call as unknown as ServerUnaryCall<unknown, unknown>, (err: Partial<ServiceError> | ServiceError | null, value?: unknown) => {
+      if (!finish()) return;
+      if (err) {
+        sendStatus(stream, err.code ?? status.UNKNOWN, err.details ?? err.message ?? 'Unknown error', err.metadata ?? undefined);
+        return;
+      }
+      let message: Buffer;
+      try {
+        message = route.serialize(value);
+      } catch (e) {
+        sendStatus(stream, status.INTERNAL, `Error serializing response: ${e instanceof Error ? e.message : String(e)}`);
+        return;
+      }
+      if (message.length > maxSendBytes) {
+        sendStatus(stream, status.RESOURCE_EXHAUSTED, `Sent message larger than max (${message.length} vs. ${maxSendBytes})`);
+        return;
+      }
+      sendMessage(stream, message);
     });
   }
 }

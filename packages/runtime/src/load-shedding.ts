@@ -30,13 +30,22 @@ export class InFlightLimit {
         this.current += 1;
         this.started += 1;
         let done = false;
-        unary(call, (err, value) => {
+        const release = () => {
           if (!done) {
             done = true;
             this.current -= 1;
           }
-          callback(err, value);
-        });
+        };
+        try {
+          unary(call, (err, value) => {
+            release();
+            callback(err, value);
+          });
+        } catch (err) {
+          // A handler that threw instead of calling back still gives its place back.
+          release();
+          throw err;
+        }
       };
     }
     return wrapped;
