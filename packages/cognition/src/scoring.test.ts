@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { baseLevelActivation, bm25, cosine, idf, recency, type Bm25Params } from '@engram/cognition';
+import { prng } from '@engram/cognition/testing';
 
 const HOUR = 3_600_000;
 const T0 = 1_700_000_000_000;
@@ -53,8 +54,7 @@ describe('baseLevelActivation', () => {
   });
 
   it('takes the square-root path for d = 0.5 to the same values as the power formula', () => {
-    let seed = 7;
-    const rand = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const rand = prng(7);
     for (let n = 0; n < 500; n++) {
       const kept = Math.floor(rand() * 17);
       const accesses = Array.from({ length: kept }, () => T0 + Math.floor(rand() * 30 * 86_400_000));

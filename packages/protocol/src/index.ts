@@ -7,4 +7,5 @@ export * from './wire.js';
 export * from './time.js';
 export * from './layers.js';
 export * from './page-token.js';
+export * from './prng.js';
 export type * from './types.js';

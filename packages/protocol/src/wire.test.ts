@@ -7,6 +7,7 @@ import {
   WIRE_VARINT,
   encodeVarint,
   messageType,
+  mulberry32 as prng,
   readStringPath,
   readVarint,
   scanFields,
@@ -48,17 +49,6 @@ function varint(value: number): Uint8Array {
   return Uint8Array.from(out);
 }
 
-/** A deterministic PRNG (mulberry32), so that the "fuzz" cases are the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The bytes of a length-delimited field (tag, length, payload), for building edge-case messages by hand. */
 function lengthDelimited(field: number, payload: Uint8Array): Buffer {

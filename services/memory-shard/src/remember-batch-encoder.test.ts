@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { messageType, serviceDefinition, SHARD_PROTO_FILES, PUBLIC_PROTO_FILES, LAYER_NAMES, type RememberBatchResponse } from '@engram/protocol';
+import { messageType, mulberry32, serviceDefinition, SHARD_PROTO_FILES, PUBLIC_PROTO_FILES, LAYER_NAMES, type RememberBatchResponse } from '@engram/protocol';
 import { encodeRememberBatchResponse, withRememberBatchEncoder } from './remember-batch-encoder.js';
 
 const definition = serviceDefinition([...PUBLIC_PROTO_FILES, ...SHARD_PROTO_FILES], 'engram.shard.v1.ShardService');
@@ -7,14 +7,10 @@ const definition = serviceDefinition([...PUBLIC_PROTO_FILES, ...SHARD_PROTO_FILE
 const protobufjs = (res: unknown) => Buffer.from(definition.RememberBatch!.responseSerialize(res));
 const ours = withRememberBatchEncoder(definition).RememberBatch!.responseSerialize;
 
-/** A deterministic PRNG, so that a failure can be replayed. */
-function prng(seed: number) {
-  return () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
-}
 
 /** A response as the engine gives it: results in order, ok or error, every field set. */
 function typicalResponse(seed: number): RememberBatchResponse {
-  const random = prng(seed);
+  const random = mulberry32(seed);
   const int = (n: number) => Math.floor(random() * n);
   const results: NonNullable<RememberBatchResponse['results']> = [];
   const n = [0, 1, 3, 100, 200][int(5)]!;
