@@ -14,10 +14,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { rawUnaryMethod } from '@engram/protocol';
 import { cpuSeconds } from './proc.mjs';
 
-const identity = (b) => b;
-const ECHO = { path: '/echo.Echo/Echo', requestStream: false, responseStream: false, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity };
+const ECHO = rawUnaryMethod('/echo.Echo/Echo');
 
 if (process.argv[2] === '--serve') {
   // Child: one NodeServer with the echo service; prints {"port":N}; SIGTERM stops it.
