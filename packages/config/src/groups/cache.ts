@@ -19,7 +19,7 @@ export const cacheGroup = group({
     idleGc: setting(
       'ENGRAM_IDLE_GC',
       '2s',
-      'After this long with no call in flight (and calls served since the last time), a shard runs one full garbage collection so that V8 gives back the memory a burst left behind (0 = never)',
+      'After this long with no call in flight (and calls served since the last time), a shard runs V8\'s memory-reducing garbage collection (the one DevTools runs: compacts the heap and gives back the memory a burst left behind; 0 = never)',
       duration(0, 3_600_000),
     ),
   },
