@@ -86,6 +86,10 @@ describe('consistency under concurrent mixed load', () => {
         const [, , tenant, subject, id] = k.split('\x00');
         expect(memories.has(`${tenant}\x00${subject}\x00${id}`)).toBe(true);
       }
+      for (const k of keys.filter((key) => key.startsWith('a\x00'))) {
+        // A memory's AccessRecord goes with it.
+        expect(memories.has(k.slice(2))).toBe(true);
+      }
       for (const [k, v] of hashEntries) {
         const [, tenant, subject] = k.split('\x00');
         expect(memories.has(`${tenant}\x00${subject}\x00${hashEntryCodec.decode(v).id}`)).toBe(true);

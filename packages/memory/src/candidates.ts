@@ -3,7 +3,6 @@ import type { ValidQuery } from '@engram/cognition';
 import {
   postingPrefix,
   prefixRange,
-  recordCodec,
   subjectMemoryPrefix,
   tenantMemoryPrefix,
   type StoredMemory,
@@ -11,6 +10,7 @@ import {
 import { CandidateList, type CandidateSet } from './candidate-list.js';
 import type { ShardContext } from './context.js';
 import { MemoryColumns } from './memory-columns.js';
+import { scanRecords } from './records.js';
 
 export type { CandidateSet } from './candidate-list.js';
 
@@ -96,9 +96,9 @@ export async function collectCandidates(
   const prefix = q.subject === undefined ? tenantMemoryPrefix(tenant) : subjectMemoryPrefix(tenant, q.subject);
   const out = new CandidateList(64, undefined);
   let scanned = 0;
-  await ctx.store.scan(prefixRange(prefix), (_key, value) => {
+  await scanRecords(ctx.store, prefixRange(prefix), (_key, r) => {
     if (++scanned > limit) tooBroad(ctx);
-    pushRecord(out, loose, recordCodec.decode(value), undefined, q, nowMs, asOfMs);
+    pushRecord(out, loose, r, undefined, q, nowMs, asOfMs);
   });
   return out.toSet(df);
 }

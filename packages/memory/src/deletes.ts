@@ -1,18 +1,21 @@
 import { FORGET_PRIORITY } from '@engram/cognition';
-import { dreamStateKey, EMPTY, expiryKey, subjectPatternPrefix, subjectWeightPrefix, weightKey, hashEntryCodec, hashKey, memoryKey, postingKey, prefixRange, recordCodec, subjectMemoryPrefix, tombstoneCodec, tombstoneKey, tombstonePurgeKey, type BatchOp, type StoredMemory } from '@engram/storage';
+import { accessKey, dreamStateKey, EMPTY, expiryKey, subjectPatternPrefix, subjectWeightPrefix, weightKey, hashEntryCodec, hashKey, memoryKey, postingKey, prefixRange, subjectMemoryPrefix, tombstoneCodec, tombstoneKey, tombstonePurgeKey, type BatchOp, type StoredMemory } from '@engram/storage';
 import { queueWrite, subjectLockKey, type ShardContext } from './context.js';
 import type { CounterDelta } from './counters.js';
+import { scanRecords } from './records.js';
 
 const FORGET_CHUNK = 256;
 
 /**
- * Ops that delete a memory everywhere it is indexed: the record, its postings, its expiry entry and the
- * duplicate-detection entry if that names it. The caller holds the subject's lock.
+ * Ops that delete a memory everywhere it is indexed: the record, its accesses, its postings, its expiry entry and
+ * the duplicate-detection entry if that names it (r: as RecordReader reads it, accesses merged). The caller holds
+ * the subject's lock.
  */
 export function deletionOps(ctx: ShardContext, tenant: string, r: StoredMemory): BatchOp[] {
   // The memory's learned weight goes with it, however it goes (forget, expiry).
   const ops: BatchOp[] = [
     { type: 'del', key: memoryKey(tenant, r.subject, r.id) },
+    { type: 'del', key: accessKey(tenant, r.subject, r.id) },
     { type: 'del', key: weightKey(tenant, r.subject, 1, r.id) },
   ];
   for (const t of r.terms) ops.push({ type: 'del', key: postingKey(tenant, t.term, r.subject, r.id) });
@@ -86,7 +89,7 @@ export async function forgetSubject(ctx: ShardContext, tenant: string, subject: 
     await ctx.lastCommit.get(lockKey)?.catch(() => undefined);
     const now = ctx.clock.now();
     const records: StoredMemory[] = [];
-    await ctx.store.scan(prefixRange(subjectMemoryPrefix(tenant, subject)), (_key, value) => void records.push(recordCodec.decode(value)));
+    await scanRecords(ctx.store, prefixRange(subjectMemoryPrefix(tenant, subject)), (_key, r) => void records.push(r));
     const commits: Promise<void>[] = [];
     for (let i = 0; i < records.length; i += FORGET_CHUNK) {
       const chunk = records.slice(i, i + FORGET_CHUNK);

@@ -32,7 +32,7 @@ import { forgetMemory, forgetSubject } from './deletes.js';
 import { FreedRanges } from './freed-ranges.js';
 import { KeyedLock } from './keyed-lock.js';
 import { QueryEngine } from './queries.js';
-import { isLive, RecordReader } from './records.js';
+import { isLive, patchRecord, RecordReader } from './records.js';
 import { ReinforcementBuffer } from './reinforcement.js';
 import { RetentionSweeper } from './sweeper.js';
 import { ThoughtStore } from './thoughts.js';
@@ -200,11 +200,10 @@ export class MemoryEngine {
     const current =
       pending.length === 0
         ? record
-        : {
-            ...record,
+        : patchRecord(record, {
             accessCount: record.accessCount + pending.length,
             recentAccessMs: withAccesses(record.recentAccessMs, pending, this.ctx.config.processing.accessHistory),
-          };
+          });
     return { memory: toWireMemory(current, now + 1, this.ctx.config.ranking.activationDecay) };
   }
 

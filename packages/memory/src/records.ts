@@ -1,5 +1,5 @@
 import { ABSENT, ByteLru, isAbsent, stringHeapBytes, type Cached } from '@engram/cache';
-import { recordCodec, type Store, type StoredMemory } from '@engram/storage';
+import { accessCodec, accessKeyOf, recordCodec, type AccessStats, type KeyRange, type Store, type StoredMemory } from '@engram/storage';
 import type { WriteMeta } from './counters.js';
 import type { MemoryColumns } from './memory-columns.js';
 import { ScoringColumns } from './scoring-columns.js';
@@ -86,10 +86,21 @@ export class RecordReader {
     return this.store.writer.pending > 0;
   }
 
-  /** The pending value of a key (see Store.writer.read): a record, null if deleted, undefined if none pending. */
+  /**
+   * The pending value of a memory (see Store.writer.read), its accesses merged in: a record, null if deleted,
+   * undefined if neither its record nor its accesses are pending (a pending access alone is merged into the
+   * cached record, or reads as undefined when that is not cached).
+   */
   pending(key: string): StoredMemory | null | undefined {
-    const bytes = this.store.writer.read(key);
-    return bytes === undefined ? undefined : bytes === null ? null : recordCodec.decode(bytes);
+    const writer = this.store.writer;
+    const bytes = writer.read(key);
+    const access = writer.read(accessKeyOf(key));
+    if (bytes === undefined && access === undefined) return undefined;
+    if (bytes === null) return null;
+    if (bytes !== undefined) return merged(bytes, access);
+    const cached = this.cache.peek(key);
+    if (cached === undefined || isAbsent(cached)) return undefined;
+    return access ? withAccessStats(cached, accessCodec.decode(access)) : cached;
   }
 
   /**
@@ -111,38 +122,67 @@ export class RecordReader {
     }
   }
 
+  /**
+   * A memory's record with its accesses (its AccessRecord, if any) merged in: pending writes of either key first,
+   * then the cache, then LevelDB (both keys in one read).
+   */
   async get(key: string): Promise<StoredMemory | undefined> {
-    const pending = this.store.writer.read(key);
-    if (pending !== undefined) return pending === null ? undefined : recordCodec.decode(pending);
-    const cached = this.cache.get(key);
-    if (cached !== undefined) return isAbsent(cached) ? undefined : cached;
-    const bytes = await this.store.db.get(key);
-    const record = bytes ? recordCodec.decode(bytes) : undefined;
-    this.cache.setIfAbsent(key, record ?? ABSENT);
+    const writer = this.store.writer;
+    const accessKey = accessKeyOf(key);
+    const pending = writer.read(key);
+    const pendingAccess = writer.read(accessKey);
+    const settled = pending === undefined && pendingAccess === undefined;
+    if (settled) {
+      const cached = this.cache.get(key);
+      if (cached !== undefined) return isAbsent(cached) ? undefined : cached;
+    }
+    const keys: string[] = [];
+    if (pending === undefined) keys.push(key);
+    if (pendingAccess === undefined) keys.push(accessKey);
+    const values = keys.length > 0 ? await this.store.db.getMany(keys) : [];
+    const record = merged(pending !== undefined ? pending : values[0], pendingAccess !== undefined ? pendingAccess : values[keys.length - 1]);
+    if (settled) this.cache.setIfAbsent(key, record ?? ABSENT);
     return record;
   }
 
   async getMany(keys: readonly string[]): Promise<(StoredMemory | undefined)[]> {
+    const writer = this.store.writer;
     const out: (StoredMemory | undefined)[] = new Array(keys.length);
     const misses: number[] = [];
+    const pendingOf: { record: Uint8Array | null | undefined; access: Uint8Array | null | undefined }[] = [];
+    const checkPending = writer.pending > 0;
     keys.forEach((key, i) => {
-      const pending = this.store.writer.read(key);
-      if (pending !== undefined) {
-        out[i] = pending === null ? undefined : recordCodec.decode(pending);
-        return;
+      if (checkPending) {
+        const record = writer.read(key);
+        const access = writer.read(accessKeyOf(key));
+        if (record !== undefined || access !== undefined) {
+          misses.push(i);
+          pendingOf[i] = { record, access };
+          return;
+        }
       }
       const cached = this.cache.get(key);
       if (cached === undefined) misses.push(i);
       else out[i] = isAbsent(cached) ? undefined : cached;
     });
     if (misses.length > 0) {
-      const values = await this.store.db.getMany(misses.map((i) => keys[i]!));
-      misses.forEach((i, j) => {
-        const bytes = values[j];
-        const record = bytes ? recordCodec.decode(bytes) : undefined;
-        this.cache.setIfAbsent(keys[i]!, record ?? ABSENT);
+      // Both keys of each miss (what is pending is taken from the overlay instead), in one read.
+      const read: string[] = [];
+      for (const i of misses) {
+        const p = pendingOf[i];
+        if (p?.record === undefined) read.push(keys[i]!);
+        if (p?.access === undefined) read.push(accessKeyOf(keys[i]!));
+      }
+      const values = read.length > 0 ? await this.store.db.getMany(read) : [];
+      let j = 0;
+      for (const i of misses) {
+        const p = pendingOf[i];
+        const recordBytes = p?.record !== undefined ? p.record : values[j++];
+        const accessBytes = p?.access !== undefined ? p.access : values[j++];
+        const record = merged(recordBytes, accessBytes);
+        if (p === undefined) this.cache.setIfAbsent(keys[i]!, record ?? ABSENT);
         out[i] = record;
-      });
+      }
     }
     return out;
   }
@@ -153,6 +193,81 @@ export class RecordReader {
     this.cache.set(key, record ?? ABSENT);
     // Reinforcement rewrites records with their terms unchanged, and leaves the postings as they were.
     if (!sameTerms(previous, record)) this.columns.postingsChanged(key);
+  }
+}
+
+/** A copy of a decoded record with some fields replaced, keeping the defaults protobufjs leaves on its prototype (a spread would drop them). */
+export function patchRecord(r: StoredMemory, patch: Partial<StoredMemory>): StoredMemory {
+  return Object.assign(Object.create(Object.getPrototypeOf(r) as object) as StoredMemory, r, patch);
+}
+
+/** A record with the accesses of its AccessRecord in place of its own (the record itself when there is none). */
+export function withAccessStats(r: StoredMemory, a: AccessStats | undefined): StoredMemory {
+  if (a === undefined) return r;
+  return patchRecord(r, { accessCount: a.accessCount, recentAccessMs: a.recentAccessMs, expiresAtMs: a.expiresAtMs });
+}
+
+/** The record of a memory's stored bytes and its AccessRecord's (either absent: undefined or null). */
+function merged(recordBytes: Uint8Array | null | undefined, accessBytes: Uint8Array | null | undefined): StoredMemory | undefined {
+  if (!recordBytes) return undefined;
+  const record = recordCodec.decode(recordBytes);
+  return accessBytes ? withAccessStats(record, accessCodec.decode(accessBytes)) : record;
+}
+
+/** Rows of a scan in chunks (see Store.scan). */
+const SCAN_CHUNK = 1000;
+
+/**
+ * Visits the memory records of a range of memory keys in key order (either direction), each with its accesses
+ * merged in: the AccessRecords of the same range are read alongside, by a second iterator that moves in step (they
+ * are few next to the records, and in the same order). Like Store.scan: committed entries only; return false from
+ * visit to stop.
+ */
+export async function scanRecords(store: Store<unknown>, range: KeyRange, visit: (key: string, record: StoredMemory) => boolean | void): Promise<void> {
+  const reverse = range.reverse === true;
+  const accessRange: KeyRange = { reverse };
+  if (range.gt !== undefined) accessRange.gt = accessKeyOf(range.gt);
+  if (range.gte !== undefined) accessRange.gte = accessKeyOf(range.gte);
+  if (range.lt !== undefined) accessRange.lt = accessKeyOf(range.lt);
+  if (range.lte !== undefined) accessRange.lte = accessKeyOf(range.lte);
+  const records = store.db.iterator({ ...range, highWaterMarkBytes: 256 * 1024 });
+  const accesses = store.db.iterator({ ...accessRange, highWaterMarkBytes: 64 * 1024 });
+  let buffered: [string, Uint8Array][] = [];
+  let next = 0;
+  let accessesDone = false;
+  /** The AccessRecord of the memory with this access key; null when more AccessRecords must be read to tell. */
+  const lookup = (accessKey: string): Uint8Array | undefined | null => {
+    while (next < buffered.length) {
+      const [k, v] = buffered[next]!;
+      if (k === accessKey) {
+        next += 1;
+        return v;
+      }
+      // Past the memory (in the scan's direction): it has none. Before it: an AccessRecord without a record.
+      if (reverse ? k < accessKey : k > accessKey) return undefined;
+      next += 1;
+    }
+    return accessesDone ? undefined : null;
+  };
+  try {
+    for (;;) {
+      const entries = await records.nextv(SCAN_CHUNK);
+      if (entries.length === 0) return;
+      for (const [key, value] of entries) {
+        const accessKey = accessKeyOf(key);
+        let access = lookup(accessKey);
+        while (access === null) {
+          buffered = await accesses.nextv(SCAN_CHUNK);
+          next = 0;
+          if (buffered.length === 0) accessesDone = true;
+          access = lookup(accessKey);
+        }
+        const record = recordCodec.decode(value);
+        if (visit(key, access ? withAccessStats(record, accessCodec.decode(access)) : record) === false) return;
+      }
+    }
+  } finally {
+    await Promise.all([records.close(), accesses.close()]);
   }
 }
 

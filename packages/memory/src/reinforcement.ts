@@ -1,7 +1,8 @@
 import { MAINTENANCE_PRIORITY, retentionMs } from '@engram/cognition';
-import { memoryKey, recordCodec } from '@engram/storage';
+import { accessCodec, accessKeyOf, memoryKey } from '@engram/storage';
 import { queueWrite, subjectLockKey, type ShardContext } from './context.js';
-import { expiryMoves, extendedExpiry, withAccesses } from './writes.js';
+import { withAccessStats } from './records.js';
+import { accessesAdded, expiryMoves } from './writes.js';
 
 interface PendingAccess {
   tenant: string;
@@ -11,10 +12,14 @@ interface PendingAccess {
 }
 
 const MAX_PENDING = 100_000;
+/** Memories a flush writes back between two turns of the event loop. */
+const YIELD_EVERY = 64;
 
 /**
  * Accesses from Recall and Query, collected in memory and written back in batches (a read does not wait for a
- * write). Each flush adds the accesses to the records' histories and moves their expiry out.
+ * write). Each flush adds the accesses to the memories' histories and moves their expiry out, in each memory's
+ * AccessRecord (key space `a`, ~60 bytes) and its expiry entry, where rewriting its record (~450 bytes) made LevelDB
+ * compact ~4x as much; with a million memories on a shard that compaction had cost more than the Recalls themselves.
  */
 export class ReinforcementBuffer {
   private pending = new Map<string, PendingAccess>();
@@ -67,27 +72,28 @@ export class ReinforcementBuffer {
       else bySubject.set(k, [a]);
     }
     const commits: Promise<void>[] = [];
+    let sinceYield = 0;
     for (const [lockKey, accesses] of bySubject) {
+      // A flush of thousands of accesses would hold the event loop for tens of ms (a step in every call's latency):
+      // let calls in between every YIELD_EVERY memories.
+      if (sinceYield >= YIELD_EVERY) {
+        sinceYield = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      sinceYield += accesses.length;
       await ctx.subjects.run(lockKey, async () => {
         for (const a of accesses) {
           const key = memoryKey(a.tenant, a.subject, a.id);
           const r = await ctx.records.get(key);
           if (!r) continue;
-          const last = Math.max(...a.times);
-          const expiresAtMs = extendedExpiry(r, last, retentionMs(r.layer, ctx.config.retention));
-          const bytes = recordCodec.encode({
-            ...r,
-            accessCount: r.accessCount + a.times.length,
-            recentAccessMs: withAccesses(r.recentAccessMs, a.times, ctx.config.processing.accessHistory),
-            expiresAtMs,
-          });
+          const stats = accessesAdded(r, a.times, retentionMs(r.layer, ctx.config.retention), ctx.config.processing.accessHistory);
           commits.push(
             queueWrite(
               ctx,
               a.tenant,
               a.subject,
-              { ops: [{ type: 'put', key, value: bytes }, ...expiryMoves(a.tenant, r, expiresAtMs)], priority: MAINTENANCE_PRIORITY, meta: { deltas: [], holds: [] } },
-              [[key, recordCodec.decode(bytes)]],
+              { ops: [{ type: 'put', key: accessKeyOf(key), value: accessCodec.encode(stats) }, ...expiryMoves(a.tenant, r, stats.expiresAtMs)], priority: MAINTENANCE_PRIORITY, meta: { deltas: [], holds: [] } },
+              [[key, withAccessStats(r, stats)]],
             ),
           );
         }

@@ -29,6 +29,7 @@ import {
   type WeightValue,
 } from '@engram/protocol';
 import {
+  accessKey,
   dreamStateCodec,
   dreamStateKey,
   memoryKey,
@@ -51,7 +52,7 @@ import {
 import { queueWrite, subjectLockKey, type ShardContext } from './context.js';
 import type { CounterDelta } from './counters.js';
 import { deletionOps, removal } from './deletes.js';
-import { isLive } from './records.js';
+import { isLive, patchRecord, scanRecords } from './records.js';
 import { expiryMoves } from './writes.js';
 
 const STREAM_PAGE = 5000;
@@ -132,12 +133,11 @@ export class ThoughtStore {
     const range = req.newestFirst
       ? { gte: prefix, lt: req.afterId === '' ? prefixEnd(prefix) : memoryKey(tenant, subject, req.afterId), reverse: true }
       : { gt: req.afterId === '' ? prefix : memoryKey(tenant, subject, req.afterId), lt: prefixEnd(prefix) };
-    await this.ctx.store.scan(range, (_key, value) => {
+    await scanRecords(this.ctx.store, range, (_key, r) => {
       if (entries.length >= limit) {
         more = true;
         return false;
       }
-      const r = recordCodec.decode(value);
       last = r.id;
       if (!isLive(r, now)) return true;
       if (layers.size > 0 && !layers.has(r.layer)) return true;
@@ -280,7 +280,7 @@ export class ThoughtStore {
       await this.settled(tenant, subject);
       const now = ctx.clock.now();
       const records: StoredMemory[] = [];
-      await ctx.store.scan(prefixRange(subjectMemoryPrefix(tenant, subject)), (_key, value) => void records.push(recordCodec.decode(value)));
+      await scanRecords(ctx.store, prefixRange(subjectMemoryPrefix(tenant, subject)), (_key, r) => void records.push(r));
       const ops: BatchOp[] = [];
       const deltas: CounterDelta[] = [];
       const published: [string, StoredMemory | undefined][] = [];
@@ -303,8 +303,9 @@ export class ThoughtStore {
         promotedIds.push(r.id);
         const expiresAtMs = r.expiryExplicit ? r.expiresAtMs : 0;
         const version = ctx.hlc.now();
-        const updated: StoredMemory = { ...r, layer: Layer.ETERNAL, expiresAtMs, versionWallMs: version.wallMs, versionLogical: version.logical, versionNode: version.node };
-        ops.push({ type: 'put', key, value: recordCodec.encode(updated) }, ...expiryMoves(tenant, r, expiresAtMs));
+        // The record is rewritten with its accesses folded in, so its AccessRecord goes.
+        const updated = patchRecord(r, { layer: Layer.ETERNAL, expiresAtMs, versionWallMs: version.wallMs, versionLogical: version.logical, versionNode: version.node });
+        ops.push({ type: 'put', key, value: recordCodec.encode(updated) }, { type: 'del', key: accessKey(tenant, subject, r.id) }, ...expiryMoves(tenant, r, expiresAtMs));
         deltas.push({ tenant, subject, memories: 0, length: 0, layers: [[r.layer, -1], [Layer.ETERNAL, 1]] });
         published.push([key, updated]);
       }

@@ -17,6 +17,8 @@ import {
 } from '@engram/protocol';
 import { layerPriority, processMemory, retentionMs, validateMemoryInput, type ProcessedMemory, type ProcessingOptions } from '@engram/cognition';
 import {
+  accessCodec,
+  accessKeyOf,
   EMPTY,
   expiryKey,
   hashEntryCodec,
@@ -25,12 +27,14 @@ import {
   MemoryIndexEntries,
   recordCodec,
   tombstoneKey,
+  type AccessStats,
   type BatchOp,
   type HlcTimestamp,
   type StoredMemory,
 } from '@engram/storage';
 import { queueWrite, subjectLockKey, type ShardContext } from './context.js';
 import { RecentHashes } from './recent-hashes.js';
+import { withAccessStats } from './records.js';
 import type { Hold } from './counters.js';
 
 const deflate = promisify(deflateRaw);
@@ -226,20 +230,14 @@ export class MemoryWriter {
   private reinforceDuplicate(tenant: string, existing: StoredMemory, dedupKey: string, now: number, hold: Hold): Applied {
     const ctx = this.ctx;
     const key = memoryKey(tenant, existing.subject, existing.id);
-    const expiresAtMs = extendedExpiry(existing, now, retentionMs(existing.layer, ctx.config.retention));
-    const updated = {
-      ...existing,
-      accessCount: existing.accessCount + 1,
-      recentAccessMs: withAccesses(existing.recentAccessMs, [now], ctx.config.processing.accessHistory),
-      expiresAtMs,
-    };
-    const bytes = recordCodec.encode(updated);
+    // Like any reinforcement: the memory's AccessRecord is written, not its record (see ReinforcementBuffer).
+    const stats = accessesAdded(existing, [now], retentionMs(existing.layer, ctx.config.retention), ctx.config.processing.accessHistory);
     const ops: BatchOp[] = [
-      { type: 'put', key, value: bytes },
+      { type: 'put', key: accessKeyOf(key), value: accessCodec.encode(stats) },
       { type: 'put', key: dedupKey, value: hashEntryCodec.encode({ id: existing.id, ingestedAtMs: now }) },
-      ...expiryMoves(tenant, existing, expiresAtMs),
+      ...expiryMoves(tenant, existing, stats.expiresAtMs),
     ];
-    const stored = recordCodec.decode(bytes);
+    const stored = withAccessStats(existing, stats);
     this.recentHashes!.note(dedupKey, now);
     const commit = queueWrite(ctx, tenant, existing.subject, { ops, priority: layerPriority(existing.layer), meta: { deltas: [], holds: [hold] } }, [
       [key, stored],
@@ -384,6 +382,17 @@ export class MemoryWriter {
 export function extendedExpiry(r: StoredMemory, now: number, retention: number): number {
   if (r.expiryExplicit || r.expiresAtMs === 0 || !Number.isFinite(retention)) return r.expiresAtMs;
   return Math.max(r.expiresAtMs, now + retention);
+}
+
+/** A memory's accesses with more added: its AccessRecord after them, the expiry moved out as the layer's retention says. */
+export function accessesAdded(r: StoredMemory, times: readonly number[], retention: number, keep: number): AccessStats {
+  let last = -Infinity;
+  for (const t of times) if (t > last) last = t;
+  return {
+    accessCount: r.accessCount + times.length,
+    recentAccessMs: withAccesses(r.recentAccessMs, times, keep),
+    expiresAtMs: extendedExpiry(r, last, retention),
+  };
 }
 
 /** Ops that move a memory's expiry entry when its expiry changes. */

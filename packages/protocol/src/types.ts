@@ -34,6 +34,7 @@ export type { StatsResponse, StatsResponse__Output } from './generated/engram/sh
 export type { SetClockRequest__Output } from './generated/engram/shard/v1/SetClockRequest.js';
 export type { SetClockResponse } from './generated/engram/shard/v1/SetClockResponse.js';
 export type { MemoryRecord, MemoryRecord__Output } from './generated/engram/storage/v1/MemoryRecord.js';
+export type { AccessRecord__Output } from './generated/engram/storage/v1/AccessRecord.js';
 export type { TenantCounters__Output } from './generated/engram/storage/v1/TenantCounters.js';
 export type { SubjectCounters__Output } from './generated/engram/storage/v1/SubjectCounters.js';
 export type { HashEntry__Output } from './generated/engram/storage/v1/HashEntry.js';

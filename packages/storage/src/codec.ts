@@ -1,6 +1,7 @@
 import { messageType } from '@engram/protocol';
 import { encodeHashEntry, encodeMemoryRecord } from './record-encoder.js';
 import type {
+  AccessRecord__Output,
   HashEntry__Output,
   MemoryRecord,
   MemoryRecord__Output,
@@ -43,6 +44,8 @@ export type StoredMemory = MemoryRecord__Output;
 
 /** Encoded by hand (record-encoder.ts: the same bytes, without protobufjs's per-field garbage), decoded generically. */
 export const recordCodec: Codec<MemoryRecord, StoredMemory> = { ...codec('engram.storage.v1.MemoryRecord'), encode: encodeMemoryRecord };
+export type AccessStats = AccessRecord__Output;
+export const accessCodec: Codec<AccessStats, AccessStats> = codec('engram.storage.v1.AccessRecord');
 export const tenantCountersCodec: Codec<TenantCounters__Output, TenantCounters__Output> = codec('engram.storage.v1.TenantCounters');
 export const subjectCountersCodec: Codec<SubjectCounters__Output, SubjectCounters__Output> = codec('engram.storage.v1.SubjectCounters');
 export const hashEntryCodec: Codec<HashEntry__Output, HashEntry__Output> = { ...codec('engram.storage.v1.HashEntry'), encode: encodeHashEntry };

@@ -5,6 +5,7 @@
  * order.
  *
  *   m ␀ tenant ␀ subject ␀ id              → MemoryRecord                     one subject's memories, id (ULID) order
+ *   a ␀ tenant ␀ subject ␀ id              → AccessRecord                     accesses not folded into the record yet
  *   p ␀ tenant ␀ term ␀ subject ␀ id       → term frequency (varint)           postings: a term across a tenant or one subject
  *   h ␀ tenant ␀ subject ␀ content-hash    → HashEntry                        duplicate detection
  *   x ␀ expires-ms ␀ tenant ␀ subject ␀ id → ''                               retention: what expires when
@@ -22,6 +23,7 @@ const TIME_WIDTH = 15;
 
 export const Space = {
   Memory: 'm',
+  Access: 'a',
   Posting: 'p',
   Hash: 'h',
   Expiry: 'x',
@@ -38,6 +40,11 @@ const pad = (ms: number) => String(Math.max(0, Math.floor(ms))).padStart(TIME_WI
 
 export const memoryKey = (tenant: string, subject: string, id: string) =>
   `${Space.Memory}${SEP}${tenant}${SEP}${subject}${SEP}${id}`;
+/** A memory's AccessRecord: the same tenant, subject and id as its memoryKey, in its own key space. */
+export const accessKey = (tenant: string, subject: string, id: string) =>
+  `${Space.Access}${SEP}${tenant}${SEP}${subject}${SEP}${id}`;
+/** The access key of a memory key (same components, the other space). */
+export const accessKeyOf = (memoryKey: string) => Space.Access + memoryKey.slice(1);
 export const subjectMemoryPrefix = (tenant: string, subject: string) => `${Space.Memory}${SEP}${tenant}${SEP}${subject}${SEP}`;
 export const tenantMemoryPrefix = (tenant: string) => `${Space.Memory}${SEP}${tenant}${SEP}`;
 

@@ -1,0 +1,124 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ClassicLevel } from 'classic-level';
+import type { ReadStreamRequest__Output } from '@engram/protocol';
+import { accessCodec, accessKey, expiryPrefix, memoryKey, prefixEnd, recordCodec, Space } from '@engram/storage';
+import { input, openTestEngine, query, testEngines } from './test-engine.js';
+
+const engines = testEngines();
+afterEach(engines.closeAll);
+
+const HOUR = 3600_000;
+
+const stream = (p: Partial<ReadStreamRequest__Output> & { subject: string }): ReadStreamRequest__Output => ({
+  layers: [],
+  occurred: null,
+  afterId: '',
+  limit: 0,
+  newestFirst: false,
+  ...p,
+});
+
+/** Every key and value of a closed engine's store, by key space. */
+async function rawStore(dir: string): Promise<Map<string, Map<string, Uint8Array>>> {
+  const db = new ClassicLevel<string, Uint8Array>(dir, { keyEncoding: 'utf8', valueEncoding: 'view' });
+  const spaces = new Map<string, Map<string, Uint8Array>>();
+  try {
+    for await (const [k, v] of db.iterator()) {
+      let space = spaces.get(k[0]!);
+      if (!space) spaces.set(k[0]!, (space = new Map()));
+      space.set(k, v);
+    }
+  } finally {
+    await db.close();
+  }
+  return spaces;
+}
+
+describe('accesses (AccessRecords)', () => {
+  it('are written on their own, leaving the record as it was written, and merged into every read', async () => {
+    const first = await openTestEngine();
+    const a = await first.engine.remember('t', input({ subject: 's', content: 'count my visits' }));
+    first.clock.advance(HOUR);
+    await first.engine.recall('t', 's', a.id!, true);
+    await first.engine.recall('t', 's', a.id!, true);
+    await first.engine.maintain(); // writes the accesses back
+    await first.engine.close();
+
+    const raw = await rawStore(first.dir);
+    const record = recordCodec.decode(raw.get(Space.Memory)!.get(memoryKey('t', 's', a.id!))!);
+    expect(record.accessCount).toBe(0);
+    expect(record.recentAccessMs).toEqual([]);
+    const access = accessCodec.decode(raw.get(Space.Access)!.get(accessKey('t', 's', a.id!))!);
+    expect(access.accessCount).toBe(2);
+    expect(access.recentAccessMs).toHaveLength(2);
+    expect(access.expiresAtMs).toBeGreaterThan(record.expiresAtMs);
+
+    // After a restart nothing is cached: a Recall, a scan (a Query without a text cue) and a text Query all read the
+    // access record with the memory's.
+    const second = await openTestEngine({}, first.dir);
+    expect((await second.engine.recall('t', 's', a.id!, false)).memory?.accessCount).toBe(2);
+    await second.engine.close();
+    const third = await openTestEngine({}, first.dir);
+    engines.opened.push(third);
+    const scanned = await third.engine.query('t', query({ subject: 's' }));
+    expect(scanned.results!.map((r) => r.memory?.accessCount)).toEqual([2]);
+  });
+
+  it('keep a memory whose accesses moved its expiry out until its new expiry, and scans see that too', async () => {
+    const { engine, clock, dir } = await engines.open();
+    const kept = await engine.remember('t', input({ subject: 's', content: 'a passing car', layer: 'LAYER_SENSORY' }));
+    const other = await engine.remember('t', input({ subject: 's', content: 'a passing bus', layer: 'LAYER_SENSORY' }));
+    clock.advance(23 * HOUR);
+    await engine.recall('t', 's', kept.id!, true);
+    await engine.maintain();
+    clock.advance(2 * HOUR); // the record's own expiry has passed; the one its access set has not
+
+    // Scans merge the access record too (both directions), so the memory is alive for them as well.
+    for (const newestFirst of [false, true]) {
+      const res = await engine.thoughts.readStream('t', stream({ subject: 's', newestFirst }));
+      expect(res.entries!.map((e) => e!.id)).toEqual([kept.id]);
+    }
+    // (A Query counts an access of what it returns: the second one, at 25 h.)
+    expect((await engine.query('t', query({ subject: 's' }))).results!.map((r) => r.memory?.id)).toEqual([kept.id]);
+
+    expect(await engine.maintain()).toBe(1); // `other` expires
+    expect((await engine.recall('t', 's', kept.id!, false)).memory?.accessCount).toBe(2);
+    await expect(engine.recall('t', 's', other.id!, false)).rejects.toMatchObject({ code: 5 });
+
+    clock.advance(23 * HOUR);
+    expect(await engine.maintain()).toBe(0);
+    clock.advance(HOUR); // 24 h after the last access
+    expect(await engine.maintain()).toBe(1);
+    await expect(engine.recall('t', 's', kept.id!, false)).rejects.toMatchObject({ code: 5 });
+    expect((await engine.stats()).memories).toBe(0);
+    await engine.close();
+
+    // Nothing is left behind: no record, access record or expiry entry.
+    const raw = await rawStore(dir);
+    expect(raw.get(Space.Memory)).toBeUndefined();
+    expect(raw.get(Space.Access)).toBeUndefined();
+    expect([...(raw.get(Space.Expiry)?.keys() ?? [])].filter((k) => k >= expiryPrefix() && k < prefixEnd(expiryPrefix()))).toEqual([]);
+  });
+
+  it('go with the memory when it is forgotten, and are folded into the record when a consolidation rewrites it', async () => {
+    const { engine, dir } = await engines.open();
+    const gone = await engine.remember('t', input({ subject: 's', content: 'forget this one' }));
+    const promoted = await engine.remember('t', input({ subject: 's', content: 'keep this one forever', importance: 1 }));
+    for (let i = 0; i < 5; i++) {
+      await engine.recall('t', 's', gone.id!, true);
+      await engine.recall('t', 's', promoted.id!, true);
+    }
+    await engine.maintain();
+    expect((await engine.forget('t', 's', gone.id!)).existed).toBe(true);
+    const res = await engine.thoughts.consolidate('t', { subject: 's', promoteThreshold: 0, dryRun: false, promoteFrom: [] });
+    expect(res.promotedIds).toEqual([promoted.id]);
+    expect((await engine.recall('t', 's', promoted.id!, false)).memory).toMatchObject({ accessCount: 5, layer: 'LAYER_ETERNAL' });
+    await engine.close();
+
+    const raw = await rawStore(dir);
+    expect(raw.get(Space.Access)).toBeUndefined();
+    const record = recordCodec.decode(raw.get(Space.Memory)!.get(memoryKey('t', 's', promoted.id!))!);
+    expect(record.accessCount).toBe(5);
+    expect(record.recentAccessMs).toHaveLength(5);
+  });
+});
