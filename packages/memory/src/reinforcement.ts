@@ -1,5 +1,5 @@
 import { MAINTENANCE_PRIORITY, retentionMs } from '@engram/cognition';
-import { accessCodec, accessKeyOf, memoryKey } from '@engram/storage';
+import { accessCodec, accessKeyOf, memoryKey, type BatchOp, type StoredMemory } from '@engram/storage';
 import { queueWrite, subjectLockKey, type ShardContext } from './context.js';
 import { withAccessStats } from './records.js';
 import { accessesAdded, expiryMoves } from './writes.js';
@@ -12,8 +12,8 @@ interface PendingAccess {
 }
 
 const MAX_PENDING = 100_000;
-/** Memories a flush writes back between two turns of the event loop. */
-const YIELD_EVERY = 64;
+/** Most memories of one subject in one write of a flush (between two turns of the event loop). */
+const WRITE_EVERY = 128;
 
 /**
  * Accesses from Recall and Query, collected in memory and written back in batches (a read does not wait for a
@@ -72,32 +72,28 @@ export class ReinforcementBuffer {
       else bySubject.set(k, [a]);
     }
     const commits: Promise<void>[] = [];
-    let sinceYield = 0;
-    for (const [lockKey, accesses] of bySubject) {
-      // A flush of thousands of accesses would hold the event loop for tens of ms (a step in every call's latency):
-      // let calls in between every YIELD_EVERY memories.
-      if (sinceYield >= YIELD_EVERY) {
-        sinceYield = 0;
-        await new Promise<void>((resolve) => setImmediate(resolve));
+    for (const [lockKey, all] of bySubject) {
+      for (let from = 0; from < all.length; from += WRITE_EVERY) {
+        // One write (and one read of the records) per subject and WRITE_EVERY memories, with a turn of the event
+        // loop in between: a flush of thousands of accesses would otherwise hold the loop for tens of ms.
+        if (commits.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        const accesses = all.slice(from, from + WRITE_EVERY);
+        await ctx.subjects.run(lockKey, async () => {
+          const { tenant, subject } = accesses[0]!;
+          const keys = accesses.map((a) => memoryKey(tenant, subject, a.id));
+          const records = await ctx.records.getMany(keys);
+          const ops: BatchOp[] = [];
+          const published: [string, StoredMemory | undefined][] = [];
+          for (let i = 0; i < accesses.length; i++) {
+            const r = records[i];
+            if (!r) continue;
+            const stats = accessesAdded(r, accesses[i]!.times, retentionMs(r.layer, ctx.config.retention), ctx.config.processing.accessHistory);
+            ops.push({ type: 'put', key: accessKeyOf(keys[i]!), value: accessCodec.encode(stats) }, ...expiryMoves(tenant, r, stats.expiresAtMs));
+            published.push([keys[i]!, withAccessStats(r, stats)]);
+          }
+          if (ops.length > 0) commits.push(queueWrite(ctx, tenant, subject, { ops, priority: MAINTENANCE_PRIORITY, meta: { deltas: [], holds: [] } }, published));
+        });
       }
-      sinceYield += accesses.length;
-      await ctx.subjects.run(lockKey, async () => {
-        for (const a of accesses) {
-          const key = memoryKey(a.tenant, a.subject, a.id);
-          const r = await ctx.records.get(key);
-          if (!r) continue;
-          const stats = accessesAdded(r, a.times, retentionMs(r.layer, ctx.config.retention), ctx.config.processing.accessHistory);
-          commits.push(
-            queueWrite(
-              ctx,
-              a.tenant,
-              a.subject,
-              { ops: [{ type: 'put', key: accessKeyOf(key), value: accessCodec.encode(stats) }, ...expiryMoves(a.tenant, r, stats.expiresAtMs)], priority: MAINTENANCE_PRIORITY, meta: { deltas: [], holds: [] } },
-              [[key, withAccessStats(r, stats)]],
-            ),
-          );
-        }
-      });
     }
     await Promise.all(commits);
   }
