@@ -32,7 +32,7 @@ import { forgetMemory, forgetSubject } from './deletes.js';
 import { FreedRanges } from './freed-ranges.js';
 import { KeyedLock } from './keyed-lock.js';
 import { QueryEngine } from './queries.js';
-import { isLive, patchRecord, RecordReader } from './records.js';
+import { isLive, RecordReader, recordWithAccesses } from './records.js';
 import { ReinforcementBuffer } from './reinforcement.js';
 import { RetentionSweeper } from './sweeper.js';
 import { ThoughtStore } from './thoughts.js';
@@ -200,10 +200,7 @@ export class MemoryEngine {
     const current =
       pending.length === 0
         ? record
-        : patchRecord(record, {
-            accessCount: record.accessCount + pending.length,
-            recentAccessMs: withAccesses(record.recentAccessMs, pending, this.ctx.config.processing.accessHistory),
-          });
+        : recordWithAccesses(record, record.accessCount + pending.length, withAccesses(record.recentAccessMs, pending, this.ctx.config.processing.accessHistory), record.expiresAtMs);
     return { memory: toWireMemory(current, now + 1, this.ctx.config.ranking.activationDecay) };
   }
 

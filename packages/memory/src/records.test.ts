@@ -7,7 +7,8 @@ import { processMemory, validateMemoryInput } from '@engram/cognition';
 import { memoryInput } from '@engram/cognition/testing';
 import { loadConfig, shardGroups } from '@engram/config';
 import { memoryKey, recordCodec, type StoredMemory } from '@engram/storage';
-import { recordSize } from './records.js';
+import { messageType } from '@engram/protocol';
+import { patchRecord, recordSize, recordWithAccesses } from './records.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -140,5 +141,21 @@ describe('recordSize', () => {
     for (const shape of [{ words: 40 }, { tags: 3 }, { attributes: 2 }, { embedding: 8 }, { payload: 10 }, { accesses: 2 }, { evidence: 1 }, { unicode: true }]) {
       expect(recordSize(recordCodec.decode(encoded(1, shape))), JSON.stringify(shape)).toBeGreaterThan(size);
     }
+  });
+});
+
+describe('recordWithAccesses', () => {
+  it('copies every field of the MemoryRecord schema, defaults included, and replaces the accesses and expiry', () => {
+    const decoded = recordCodec.decode(recordCodec.encode({ id: 'a', subject: 's', content: 'c', importance: 0.5, terms: [{ term: 'c', count: 1 }] }));
+    const copy = recordWithAccesses(decoded, 3, [1, 2, 3], 99);
+    // A field added to the schema must be copied too: this fails until recordWithAccesses names it.
+    expect(Object.keys(copy).sort()).toEqual(Object.keys(messageType('engram.storage.v1.MemoryRecord').fields).sort());
+    expect(copy).toMatchObject({ id: 'a', subject: 's', content: 'c', importance: 0.5, valence: 0, layer: 0, kind: '', accessCount: 3, recentAccessMs: [1, 2, 3], expiresAtMs: 99 });
+    // It encodes to what it holds (an absent payload decodes as an empty Buffer, where the prototype's is []).
+    const { payload, ...rest } = copy;
+    const { payload: decodedPayload, ...decodedRest } = { ...recordCodec.decode(recordCodec.encode(copy)) };
+    expect(decodedRest).toEqual(rest);
+    expect([payload.length, decodedPayload.length]).toEqual([0, 0]);
+    expect(patchRecord(decoded, { layer: 5 })).toMatchObject({ layer: 5, valence: 0, importance: 0.5, accessCount: 0 });
   });
 });
