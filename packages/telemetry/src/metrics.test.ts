@@ -47,6 +47,12 @@ describe('NodeMetrics', () => {
     expect(text).toContain(`${METRICS.cacheRequests}{result="hit"} 7`);
     expect(text).toContain(`${METRICS.workerQueueDepth} 1`);
     expect(text).toMatch(new RegExp(`^${METRICS.residentMemory} \\d+`, 'm'));
+    // The memory's parts: V8's heap reserved and used, what lives outside it, resident memory by kind (Linux).
+    for (const name of [METRICS.heapUsed, METRICS.heapTotal, METRICS.externalMemory, METRICS.residentAnon, METRICS.residentFile]) {
+      expect(text).toMatch(new RegExp(`^${name} [1-9]\\d*`, 'm'));
+    }
+    const value = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)![1]);
+    expect(value(METRICS.heapTotal)).toBeGreaterThanOrEqual(value(METRICS.heapUsed));
     expect(text).not.toMatch(new RegExp(`^${METRICS.storagePendingWrites} `, 'm'));
   });
 

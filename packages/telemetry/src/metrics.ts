@@ -40,6 +40,10 @@ export const METRICS = {
   cpu: 'engram_process_cpu_seconds_total',
   residentMemory: 'engram_process_resident_memory_bytes',
   heapUsed: 'engram_process_heap_used_bytes',
+  heapTotal: 'engram_process_heap_total_bytes',
+  externalMemory: 'engram_process_external_memory_bytes',
+  residentAnon: 'engram_process_resident_anon_bytes',
+  residentFile: 'engram_process_resident_file_bytes',
   eventLoopLag: 'engram_process_event_loop_lag_seconds',
   diskRead: 'engram_process_disk_read_bytes_total',
   diskWritten: 'engram_process_disk_written_bytes_total',
@@ -99,6 +103,19 @@ function diskIo(): { read: number; written: number } | undefined {
     const read = field('read_bytes');
     const written = field('write_bytes');
     return Number.isFinite(read) && Number.isFinite(written) ? { read, written } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Resident memory by kind (Linux /proc/self/status): anonymous (heaps, malloc) and file-backed (mapped files, the binary). */
+function residentByKind(): { anon: number; file: number } | undefined {
+  try {
+    const text = readFileSync('/proc/self/status', 'utf8');
+    const kib = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB$`, 'm').exec(text)?.[1] ?? NaN) * 1024;
+    const anon = kib('RssAnon');
+    const file = kib('RssFile');
+    return Number.isFinite(anon) && Number.isFinite(file) ? { anon, file } : undefined;
   } catch {
     return undefined;
   }
@@ -302,6 +319,16 @@ export class NodeMetrics {
       });
       gauge(METRICS.residentMemory, 'Resident memory of this process', 'By', (r) => r.observe(process.memoryUsage.rss()));
       gauge(METRICS.heapUsed, 'V8 heap in use', 'By', (r) => r.observe(process.memoryUsage().heapUsed));
+      gauge(METRICS.heapTotal, 'V8 heap reserved (in use plus free pages V8 keeps)', 'By', (r) => r.observe(process.memoryUsage().heapTotal));
+      gauge(METRICS.externalMemory, 'Memory outside the V8 heap that JavaScript objects hold (Buffers, ArrayBuffers)', 'By', (r) => r.observe(process.memoryUsage().external));
+      gauge(METRICS.residentAnon, 'Anonymous resident memory (Linux RssAnon: heaps, malloc, LevelDB caches)', 'By', (r) => {
+        const rss = residentByKind();
+        if (rss) r.observe(rss.anon);
+      });
+      gauge(METRICS.residentFile, 'File-backed resident memory (Linux RssFile: the binary, mapped LevelDB tables)', 'By', (r) => {
+        const rss = residentByKind();
+        if (rss) r.observe(rss.file);
+      });
       gauge(METRICS.eventLoopLag, 'Event-loop delay, 99th percentile over the last minute or so', 's', (r) => r.observe(this.eventLoopLag()));
       counter(METRICS.diskRead, 'Bytes this process read from disk (Linux /proc/self/io)', 'By', (r) => {
         const io = diskIo();
