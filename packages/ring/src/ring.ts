@@ -15,9 +15,13 @@ export const routingKey = (tenant: string, subject: string) => `${tenant}\x00${s
  * Consistent hashing (ketama, via the hashring package) of (tenant, subject) over member ids. owner() is the
  * first of preferenceList(): the replicas of a subject are the next distinct members clockwise.
  */
+/** Owners remembered per ring: a plain Map, emptied when full (hashring's own LRU cost more than the lookup it saves). */
+const OWNER_MEMO = 10_000;
+
 export class Ring {
   private readonly ring: HashRing;
   private readonly byId: Map<string, Member>;
+  private readonly owners = new Map<string, Member>();
 
   constructor(
     members: readonly Member[],
@@ -28,7 +32,7 @@ export class Ring {
     this.ring = new HashRing(
       members.map((m) => m.id),
       'md5',
-      { 'vnode count': vnodes, 'max cache size': 10_000 },
+      { 'vnode count': vnodes, 'max cache size': 1_000 },
     );
   }
 
@@ -41,7 +45,14 @@ export class Ring {
   }
 
   owner(tenant: string, subject: string): Member {
-    return this.byId.get(this.ring.get(routingKey(tenant, subject)))!;
+    const key = routingKey(tenant, subject);
+    let owner = this.owners.get(key);
+    if (owner === undefined) {
+      owner = this.byId.get(this.ring.get(key))!;
+      if (this.owners.size >= OWNER_MEMO) this.owners.clear();
+      this.owners.set(key, owner);
+    }
+    return owner;
   }
 
   /** The first n distinct members clockwise from the key: its replica set, in preference order. */
