@@ -1,22 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClassicLevel } from 'classic-level';
-import type { ReadStreamRequest__Output } from '@engram/protocol';
 import { accessCodec, accessKey, expiryPrefix, memoryKey, prefixEnd, recordCodec, Space } from '@engram/storage';
-import { input, openTestEngine, query, testEngines } from './test-engine.js';
+import { input, openTestEngine, query, streamRequest, testEngines } from './test-engine.js';
 
 const engines = testEngines();
 afterEach(engines.closeAll);
 
 const HOUR = 3600_000;
-
-const stream = (p: Partial<ReadStreamRequest__Output> & { subject: string }): ReadStreamRequest__Output => ({
-  layers: [],
-  occurred: null,
-  afterId: '',
-  limit: 0,
-  newestFirst: false,
-  ...p,
-});
 
 /** Every key and value of a closed engine's store, by key space. */
 async function rawStore(dir: string): Promise<Map<string, Map<string, Uint8Array>>> {
@@ -75,7 +65,7 @@ describe('accesses (AccessRecords)', () => {
 
     // Scans merge the access record too (both directions), so the memory is alive for them as well.
     for (const newestFirst of [false, true]) {
-      const res = await engine.thoughts.readStream('t', stream({ subject: 's', newestFirst }));
+      const res = await engine.thoughts.readStream('t', streamRequest({ subject: 's', newestFirst }));
       expect(res.entries!.map((e) => e!.id)).toEqual([kept.id]);
     }
     // (A Query counts an access of what it returns: the second one, at 25 h.)

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, shardGroups } from '@engram/config';
 import { memoryInput, queryRequest } from '@engram/cognition/testing';
-import type { MemoryInput__Output, QueryRequest__Output } from '@engram/protocol';
+import type { MemoryInput__Output, QueryRequest__Output, ReadStreamRequest__Output } from '@engram/protocol';
 import { ManualClock } from '@engram/storage';
 import { silentLogger } from '@engram/telemetry';
 import { MemoryEngine } from './engine.js';
@@ -34,6 +34,16 @@ export const input = (p: Partial<MemoryInput__Output> & { subject: string }): Me
 
 /** A QueryRequest as the gRPC layer decodes it, for tests. */
 export const query = (p: Partial<QueryRequest__Output>): QueryRequest__Output => queryRequest(p);
+
+/** A ReadStreamRequest as the gRPC layer decodes it, for tests. */
+export const streamRequest = (p: Partial<ReadStreamRequest__Output> & { subject: string }): ReadStreamRequest__Output => ({
+  layers: [],
+  occurred: null,
+  afterId: '',
+  limit: 0,
+  newestFirst: false,
+  ...p,
+});
 
 /** Opens test engines with shared default settings and closes them all in one call (for afterEach). */
 export function testEngines(defaults: Record<string, string> = {}) {

@@ -10,7 +10,7 @@ import type {
   WeightTarget__Output,
 } from '@engram/protocol';
 import type { MemoryEngine } from './engine.js';
-import { input, testEngines } from './test-engine.js';
+import { input, streamRequest, testEngines } from './test-engine.js';
 
 // Background sweeps and access write-backs run on real-time intervals: push them out, so only the calls of a
 // test (and its ManualClock) decide what happens.
@@ -25,14 +25,6 @@ async function remember(engine: MemoryEngine, p: MemoryFields, tenant = T) {
   return engine.remember(tenant, input({ content: `memory ${p.id}`, layer: 'LAYER_SENSORY', ...p }));
 }
 
-const streamRequest = (p: Partial<ReadStreamRequest__Output> & { subject: string }): ReadStreamRequest__Output => ({
-  layers: [],
-  occurred: null,
-  afterId: '',
-  limit: 0,
-  newestFirst: false,
-  ...p,
-});
 
 function pattern(id: string, p: Partial<Pattern__Output> = {}): Pattern__Output {
   return {

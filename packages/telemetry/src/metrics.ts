@@ -321,14 +321,16 @@ export class NodeMetrics {
       gauge(METRICS.heapUsed, 'V8 heap in use', 'By', (r) => r.observe(process.memoryUsage().heapUsed));
       gauge(METRICS.heapTotal, 'V8 heap reserved (in use plus free pages V8 keeps)', 'By', (r) => r.observe(process.memoryUsage().heapTotal));
       gauge(METRICS.externalMemory, 'Memory outside the V8 heap that JavaScript objects hold (Buffers, ArrayBuffers)', 'By', (r) => r.observe(process.memoryUsage().external));
-      gauge(METRICS.residentAnon, 'Anonymous resident memory (Linux RssAnon: heaps, malloc, LevelDB caches)', 'By', (r) => {
-        const rss = residentByKind();
-        if (rss) r.observe(rss.anon);
-      });
-      gauge(METRICS.residentFile, 'File-backed resident memory (Linux RssFile: the binary, mapped LevelDB tables)', 'By', (r) => {
-        const rss = residentByKind();
-        if (rss) r.observe(rss.file);
-      });
+      const byKind = [
+        [METRICS.residentAnon, 'Anonymous resident memory (Linux RssAnon: heaps, malloc, LevelDB caches)', 'anon'],
+        [METRICS.residentFile, 'File-backed resident memory (Linux RssFile: the binary, mapped LevelDB tables)', 'file'],
+      ] as const;
+      for (const [name, description, kind] of byKind) {
+        gauge(name, description, 'By', (r) => {
+          const rss = residentByKind();
+          if (rss) r.observe(rss[kind]);
+        });
+      }
       gauge(METRICS.eventLoopLag, 'Event-loop delay, 99th percentile over the last minute or so', 's', (r) => r.observe(this.eventLoopLag()));
       counter(METRICS.diskRead, 'Bytes this process read from disk (Linux /proc/self/io)', 'By', (r) => {
         const io = diskIo();
