@@ -34,7 +34,8 @@
 //           server with a --value-size message (-B), and h2load on it as a cross-check.
 // Cost growth (unless --skip-growth; minutes): a fresh 1-shard cluster, --growth-small memories in one subject,
 // Recall and a subject Query with a text cue (-c --growth-concurrency), the shard's RSS; then import up to
-// --growth-large (RememberBatch of 1,000 through the gateway) and measure again.
+// --growth-large (RememberBatch of 1,000 through the gateway), wait for the shard's compactions of the import to
+// settle (at most 90 s), and measure again.
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -121,6 +122,23 @@ for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
 const rel = (p) => relative(root, p) || '.';
 const log = (...a) => console.log(...a);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Waits until a process has gone quiet: at least minMs, then until its CPU (all threads, such as LevelDB's
+ * compaction) over the last second is below 0.1 cores, at most maxMs. Returns how long it waited and that last rate.
+ */
+async function settle(pid, minMs, maxMs) {
+  const t0 = performance.now();
+  await sleep(minMs);
+  for (;;) {
+    const c0 = cpuSeconds(pid);
+    await sleep(1000);
+    const cores = cpuSeconds(pid) - c0;
+    const ms = performance.now() - t0;
+    if (!(cores >= 0.1)) return { ms, cores: Number.isFinite(cores) ? cores : 0, timedOut: false };
+    if (ms >= maxMs) return { ms, cores, timedOut: true };
+  }
+}
 /** How long the growth measurements wait after a load before reading the shard's resident memory at rest (past its 2 s idle collection). */
 const REST_MS = 4000;
 const SEED_ATTEMPTS = 8;
@@ -1007,16 +1025,21 @@ async function costGrowth() {
     const atSmall = await measureAt('small', { recall: recallSmall, query, 'query-c1': query1 });
     const largeCalls = Math.max(0, Math.floor((cfg.growthLarge - small) / cfg.importBatch));
     let atLarge = null;
+    let settledMs = 0;
     if (largeCalls > 0) {
       log(`  importing ${fmt(largeCalls * cfg.importBatch)} more (RememberBatch of ${cfg.importBatch}, ${cfg.importConcurrency} in flight, through the gateway) ...`);
       imports.push(await importRun('growth-import-large', { subject: 'g-{{.RequestNumber}}', idPrefix: 'x-', batch: cfg.importBatch, calls: largeCalls, concurrency: cfg.importConcurrency }));
       const imp = imports[1];
       log(`  imported ${fmt(imp.memories)} in ${imp.seconds.toFixed(0)} s (${fmt(imp.rate)} memories/s)`);
-      await sleep(5000);
+      // The million as a shard holds it, not the import's aftermath: LevelDB compacts what the import wrote for a
+      // while after it (tens of seconds of a core); wait, at least 5 s and at most 90, until that is done.
+      const settled = await settle(shardPid, 5000, 90_000);
+      settledMs = settled.ms;
+      log(`  waited ${(settled.ms / 1000).toFixed(0)} s for the shard's compactions to settle (${settled.cores.toFixed(2)} cores over the last second${settled.timedOut ? ', not settled: measured anyway' : ''})`);
       const recallLarge = { call: 'engram.v1.MemoryService/Recall', data: { subject: `g-{{randomInt 0 ${largeCalls}}}`, id: `x-{{randomInt 0 ${cfg.importBatch}}}` } };
       atLarge = await measureAt('large', { recall: recallLarge, 'recall-first': recallSmall, query, 'query-c1': query1 });
     }
-    const res = { imports, atSmall, atLarge, queryCandidates };
+    const res = { imports, atSmall, atLarge, queryCandidates, settledMs };
     // Targets.
     const cacheBytes = parseSize(process.env.ENGRAM_CACHE_MAX_BYTES ?? '64mb') + parseSize(process.env.ENGRAM_STORAGE_BLOCK_CACHE_SIZE ?? '64mb');
     res.cacheBytes = cacheBytes;
@@ -1181,6 +1204,7 @@ function markdown() {
     L.push('', '## Cost growth (1 shard, through the gateway)', '');
     L.push(`Loads at ${cfg.growthConcurrency} in flight, ${cfg.growthDuration} each; Recall of uniformly random ids over all memories present (ring of 65,536 picks); Query: subject \`growth-q\` (${fmt(cfg.growthSmall)} memories), text cue \`topic<k> budget\` (about ${fmt(growth.queryCandidates)} of the ${fmt(cfg.growthSmall)} memories hold a term of the cue), default page size.`, '');
     for (const [i, imp] of growth.imports.entries()) L.push(`- import ${i + 1}: ${fmt(imp.memories)} memories in ${imp.seconds.toFixed(0)} s = ${fmt(imp.rate)} memories/s${imp.failed ? ` (${imp.failed} batches failed)` : ''}`);
+    if (growth.settledMs) L.push(`- after the second import, ${(growth.settledMs / 1000).toFixed(0)} s until the shard's compactions had settled (below 0.1 cores over a second; at least 5 s) before the measurements at the larger size`);
     L.push('', `| Memories on the shard | Recall /s | Recall p50 / p99 ms | Query /s | Query p50 / p99 ms | Query -c 1: /s, p50 / p99 ms | shard RSS MiB, end of loads / at rest | heap used MiB | memory cache MiB | store on disk MiB |`, '|---|---|---|---|---|---|---|---|---|---|');
     for (const at of [growth.atSmall, growth.atLarge].filter(Boolean)) {
       const q1 = at['query-c1'];
