@@ -33,6 +33,8 @@ export interface ConnectionOptions {
   /** TLS options (ALPN h2 is added); plaintext HTTP/2 (h2c with prior knowledge) when absent. */
   tls?: tls.ConnectionOptions | undefined;
   connectTimeoutMs: number;
+  /** Bytes of a write slab (default 256 KiB); tests make it small so that frames cross slabs often. */
+  slabBytes?: number;
 }
 
 interface Stream {
@@ -93,7 +95,7 @@ export class H2Connection {
   private decoder = new HpackDecoder();
   private leftover: Buffer | null = null;
   private continuation: { id: number; flags: number; chunks: Buffer[] } | null = null;
-  private slab = Buffer.allocUnsafe(SLAB);
+  private slab: Buffer;
   private slabStart = 0;
   private slabPos = 0;
   private flushScheduled = false;
@@ -109,7 +111,13 @@ export class H2Connection {
     }
   };
 
-  constructor(private readonly options: ConnectionOptions) {}
+  constructor(private readonly options: ConnectionOptions) {
+    this.slab = Buffer.allocUnsafe(this.slabBytes);
+  }
+
+  private get slabBytes(): number {
+    return this.options.slabBytes ?? SLAB;
+  }
 
   /** Calls open on this connection (sent, awaiting an answer). */
   get inFlight(): number {
@@ -219,7 +227,7 @@ export class H2Connection {
     this.decoder = new HpackDecoder();
     this.leftover = null;
     this.continuation = null;
-    this.slab = Buffer.allocUnsafe(SLAB);
+    this.slab = Buffer.allocUnsafe(this.slabBytes);
     this.slabStart = this.slabPos = 0;
   }
 
@@ -486,7 +494,7 @@ export class H2Connection {
   private reserve(n: number): number {
     if (this.slabPos + n > this.slab.length) {
       this.flush();
-      this.slab = Buffer.allocUnsafe(Math.max(SLAB, n));
+      this.slab = Buffer.allocUnsafe(Math.max(this.slabBytes, n));
       this.slabStart = this.slabPos = 0;
     }
     const at = this.slabPos;
@@ -495,7 +503,12 @@ export class H2Connection {
   }
 
   private write(bytes: Buffer): void {
-    bytes.copy(this.slab, this.reserve(bytes.length));
+    // reserve() first: it may flush and start a new slab, and `bytes.copy(this.slab, this.reserve(n))` would read
+    // this.slab before that, copying into the old slab (over bytes already handed to the socket) and sending the
+    // new slab's uninitialised bytes instead. That garbled a control frame (a PING ACK to grpc-go's BDP pings)
+    // whenever one crossed a slab: etcd dropped the connection without a GOAWAY, failing every call in flight.
+    const at = this.reserve(bytes.length);
+    bytes.copy(this.slab, at);
     this.scheduleFlush();
   }
 
