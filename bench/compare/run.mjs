@@ -755,8 +755,9 @@ try {
 
   // Seeds: the same number of keys / memories, with keys / ids the read loads can name.
   log(`seeding ${cfg.seed} etcd keys and ${cfg.seed} Engram memories (with client ids) ...`);
-  // Seeding writes fixed keys / client ids, so a rerun after a call failed (loadgen against etcd sometimes loses its
-  // connection, see RESULTS.md) is idempotent: up to SEED_ATTEMPTS attempts (three were not always enough).
+  // Seeding writes fixed keys / client ids, so a rerun after a call failed is idempotent: up to SEED_ATTEMPTS
+  // attempts. (Failed seed calls were once common: the load generator garbled a PING ACK now and then and etcd
+  // closed the connection; fixed, see RESULTS.md. The retries stay for whatever else a shared machine does.)
   const seedOnce = async (attempt) => {
     const etcdSeed = figures(
       await loadgen({ name: `seed-etcd${attempt ? `-${attempt}` : ''}`, host: etcd.address, hostLabel: 'ETCD', call: 'etcdserverpb.KV/Put', proto: ETCD_PROTO, data: { key: 'seed/{{.RequestNumber}}', value: sized('seed {{.RequestNumber}}') }, total: cfg.seed, concurrency: 16, exact: true }),
