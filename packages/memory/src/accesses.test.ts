@@ -1,28 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ClassicLevel } from 'classic-level';
 import { accessCodec, accessKey, expiryPrefix, memoryKey, prefixEnd, recordCodec, Space } from '@engram/storage';
-import { input, openTestEngine, query, streamRequest, testEngines } from './test-engine.js';
+import { input, openTestEngine, query, rawStore, streamRequest, testEngines } from './test-engine.js';
 
 const engines = testEngines();
 afterEach(engines.closeAll);
 
 const HOUR = 3600_000;
-
-/** Every key and value of a closed engine's store, by key space. */
-async function rawStore(dir: string): Promise<Map<string, Map<string, Uint8Array>>> {
-  const db = new ClassicLevel<string, Uint8Array>(dir, { keyEncoding: 'utf8', valueEncoding: 'view' });
-  const spaces = new Map<string, Map<string, Uint8Array>>();
-  try {
-    for await (const [k, v] of db.iterator()) {
-      let space = spaces.get(k[0]!);
-      if (!space) spaces.set(k[0]!, (space = new Map()));
-      space.set(k, v);
-    }
-  } finally {
-    await db.close();
-  }
-  return spaces;
-}
 
 describe('accesses (AccessRecords)', () => {
   it('are written on their own, leaving the record as it was written, and merged into every read', async () => {
@@ -110,5 +93,30 @@ describe('accesses (AccessRecords)', () => {
     const record = recordCodec.decode(raw.get(Space.Memory)!.get(memoryKey('t', 's', promoted.id!))!);
     expect(record.accessCount).toBe(5);
     expect(record.recentAccessMs).toHaveLength(5);
+  });
+});
+
+describe('forgetting a subject larger than a page', () => {
+  it('deletes every memory, its accesses and index entries, page by page, and leaves other subjects alone', async () => {
+    const { engine, dir } = await engines.open();
+    const n = 700; // pages of 256: three of them, the last partial
+    for (let from = 0; from < n; from += 100) {
+      const res = await engine.rememberBatch('t', Array.from({ length: 100 }, (_, i) => input({ subject: 'big', content: `note ${from + i} about the garden` })), () => ({ code: 2, message: 'bug' }));
+      expect(res.succeeded).toBe(100);
+    }
+    const kept = await engine.remember('t', input({ subject: 'other', content: 'note about the garden too' }));
+    const some = (await engine.query('t', query({ subject: 'big', text: 'garden', limit: 5 }))).results!;
+    for (const r of some) await engine.recall('t', 'big', r.memory!.id!, true);
+    await engine.maintain();
+    expect(await engine.forgetSubject('t', 'big')).toEqual({ deleted: n });
+    expect((await engine.query('t', query({ subject: 'big', text: 'garden' }))).results).toHaveLength(0);
+    expect((await engine.recall('t', 'other', kept.id!, false)).memory?.content).toBe('note about the garden too');
+    expect((await engine.stats()).memories).toBe(1);
+    await engine.close();
+
+    const raw = await rawStore(dir);
+    const ofBig = (space: string) => [...(raw.get(space)?.keys() ?? [])].filter((k) => k.includes('\x00big\x00'));
+    for (const space of [Space.Memory, Space.Access, Space.Posting, Space.Expiry]) expect(ofBig(space)).toEqual([]);
+    expect(ofBig('z')).toHaveLength(n); // a tombstone per forgotten id
   });
 });

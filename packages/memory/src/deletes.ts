@@ -5,6 +5,8 @@ import type { CounterDelta } from './counters.js';
 import { scanRecords } from './records.js';
 
 const FORGET_CHUNK = 256;
+/** Pages of a subject's deletion queued at once (see forgetSubject). */
+const FORGET_IN_FLIGHT = 4;
 
 /**
  * Ops that delete a memory everywhere it is indexed: the record, its accesses, its postings, its expiry entry and
@@ -81,41 +83,56 @@ export async function forgetMemory(ctx: ShardContext, tenant: string, subject: s
   return commit.existed;
 }
 
-/** Forget everything of a subject; returns the number of memories deleted. */
+/**
+ * Forget everything of a subject; returns the number of memories deleted. The subject is read and deleted a page
+ * of FORGET_CHUNK memories at a time, at most FORGET_IN_FLIGHT pages queued at once: a subject of a million memories
+ * is never in memory whole, nor are its deletions all queued at once.
+ */
 export async function forgetSubject(ctx: ShardContext, tenant: string, subject: string): Promise<number> {
   const lockKey = subjectLockKey(tenant, subject);
   const outcome = await ctx.subjects.run(lockKey, async () => {
-    // Every earlier write of the subject is queued; wait for it so the scan below sees it.
+    // Every earlier write of the subject is queued; wait for it so the scans below see it.
     await ctx.lastCommit.get(lockKey)?.catch(() => undefined);
     const now = ctx.clock.now();
-    const records: StoredMemory[] = [];
-    await scanRecords(ctx.store, prefixRange(subjectMemoryPrefix(tenant, subject)), (_key, r) => void records.push(r));
-    const commits: Promise<void>[] = [];
-    for (let i = 0; i < records.length; i += FORGET_CHUNK) {
-      const chunk = records.slice(i, i + FORGET_CHUNK);
+    const { gte, lt } = prefixRange(subjectMemoryPrefix(tenant, subject));
+    const queued: Promise<void>[] = [];
+    let deleted = 0;
+    // Pages follow one another in key order; a page's scan starts past the last key of the one before, so the
+    // deletions still pending (scans see committed entries only) are behind it.
+    let after: string | undefined;
+    for (;;) {
+      const page: StoredMemory[] = [];
+      let last = '';
+      await scanRecords(ctx.store, after === undefined ? { gte, lt, limit: FORGET_CHUNK } : { gt: after, lt, limit: FORGET_CHUNK }, (key, r) => {
+        page.push(r);
+        last = key;
+      });
+      if (page.length === 0) break;
+      after = last;
       const hold = ctx.counters.hold(tenant, subject);
       try {
         const ops: BatchOp[] = [];
-        for (const r of chunk) {
-          ops.push(...(deletionOps(ctx, tenant, r)), ...tombstoneOps(ctx, tenant, subject, r.id, now));
-        }
-        commits.push(
+        for (const r of page) ops.push(...deletionOps(ctx, tenant, r), ...tombstoneOps(ctx, tenant, subject, r.id, now));
+        queued.push(
           queueWrite(
             ctx,
             tenant,
             subject,
-            { ops, priority: FORGET_PRIORITY, meta: { deltas: chunk.map((r) => removal(tenant, r)), holds: [hold] } },
-            chunk.map((r) => [memoryKey(tenant, subject, r.id), undefined]),
+            { ops, priority: FORGET_PRIORITY, meta: { deltas: page.map((r) => removal(tenant, r)), holds: [hold] } },
+            page.map((r) => [memoryKey(tenant, subject, r.id), undefined]),
           ),
         );
       } catch (err) {
         hold.release();
         throw err;
       }
+      deleted += page.length;
+      if (page.length < FORGET_CHUNK) break;
+      if (queued.length >= FORGET_IN_FLIGHT) await queued.shift();
     }
     // What was learned about the subject goes with it (queued after its memories, in the same order).
-    commits.push(queueWrite(ctx, tenant, subject, { ops: await thoughtDeletionOps(ctx, tenant, subject), priority: FORGET_PRIORITY, meta: { deltas: [], holds: [] } }, []));
-    return { commits, deleted: records.length };
+    queued.push(queueWrite(ctx, tenant, subject, { ops: await thoughtDeletionOps(ctx, tenant, subject), priority: FORGET_PRIORITY, meta: { deltas: [], holds: [] } }, []));
+    return { commits: queued, deleted };
   });
   await Promise.all(outcome.commits);
   return outcome.deleted;

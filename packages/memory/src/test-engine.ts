@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { loadConfig, shardGroups } from '@engram/config';
 import { memoryInput, queryRequest } from '@engram/cognition/testing';
 import type { MemoryInput__Output, QueryRequest__Output, ReadStreamRequest__Output } from '@engram/protocol';
-import { ManualClock } from '@engram/storage';
+import { ManualClock, Store } from '@engram/storage';
 import { silentLogger } from '@engram/telemetry';
 import { MemoryEngine } from './engine.js';
 
@@ -59,4 +59,20 @@ export function testEngines(defaults: Record<string, string> = {}) {
       for (const o of opened.splice(0)) await o.cleanup();
     },
   };
+}
+
+/** Every key and value of a closed engine's store, by key space. */
+export async function rawStore(dir: string): Promise<Map<string, Map<string, Uint8Array>>> {
+  const store = await Store.open(dir, { keyEncoding: 'utf8', valueEncoding: 'view' }, { maxWrites: 1, maxBytes: 1, maxDelayMs: 0, maxPending: 1, sync: false });
+  const spaces = new Map<string, Map<string, Uint8Array>>();
+  try {
+    for await (const [k, v] of store.db.iterator()) {
+      let space = spaces.get(k[0]!);
+      if (!space) spaces.set(k[0]!, (space = new Map()));
+      space.set(k, v);
+    }
+  } finally {
+    await store.close();
+  }
+  return spaces;
 }
