@@ -120,3 +120,21 @@ describe('forgetting a subject larger than a page', () => {
     expect(ofBig('z')).toHaveLength(n); // a tombstone per forgotten id
   });
 });
+
+describe('consolidating a subject larger than a page', () => {
+  it('promotes and expires across pages, every memory once', async () => {
+    const { engine, clock } = await engines.open();
+    const batch = (layer: 'LAYER_SENSORY' | 'LAYER_LOGIC', from: number) =>
+      engine.rememberBatch('t', Array.from({ length: 100 }, (_, i) => input({ subject: 's', content: `${layer} note ${from + i}`, layer })), () => ({ code: 2, message: 'bug' }));
+    for (let from = 0; from < 300; from += 100) expect((await batch('LAYER_SENSORY', from)).succeeded).toBe(100);
+    clock.advance(25 * 3600_000); // the sensory ones have expired (not yet swept)
+    for (let from = 0; from < 400; from += 100) expect((await batch('LAYER_LOGIC', from)).succeeded).toBe(100);
+    const res = await engine.thoughts.consolidate('t', { subject: 's', promoteThreshold: -1e9, dryRun: false, promoteFrom: [] });
+    expect(res.expired).toBe(300);
+    expect(res.promoted).toBe(400);
+    expect(new Set(res.promotedIds).size).toBe(400);
+    expect((await engine.stats()).memories).toBe(400);
+    const page = (await engine.query('t', query({ subject: 's', limit: 500 }))).results!;
+    expect(page.map((r) => r.memory?.layer)).toEqual(Array.from({ length: 400 }, () => 'LAYER_ETERNAL'));
+  });
+});

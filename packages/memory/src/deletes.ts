@@ -2,7 +2,7 @@ import { FORGET_PRIORITY } from '@engram/cognition';
 import { accessKey, dreamStateKey, EMPTY, expiryKey, subjectPatternPrefix, subjectWeightPrefix, weightKey, hashEntryCodec, hashKey, memoryKey, postingKey, prefixRange, subjectMemoryPrefix, tombstoneCodec, tombstoneKey, tombstonePurgeKey, type BatchOp, type StoredMemory } from '@engram/storage';
 import { queueWrite, subjectLockKey, type ShardContext } from './context.js';
 import type { CounterDelta } from './counters.js';
-import { scanRecords } from './records.js';
+import { recordPages } from './records.js';
 
 const FORGET_CHUNK = 256;
 /** Pages of a subject's deletion queued at once (see forgetSubject). */
@@ -94,21 +94,9 @@ export async function forgetSubject(ctx: ShardContext, tenant: string, subject: 
     // Every earlier write of the subject is queued; wait for it so the scans below see it.
     await ctx.lastCommit.get(lockKey)?.catch(() => undefined);
     const now = ctx.clock.now();
-    const { gte, lt } = prefixRange(subjectMemoryPrefix(tenant, subject));
     const queued: Promise<void>[] = [];
     let deleted = 0;
-    // Pages follow one another in key order; a page's scan starts past the last key of the one before, so the
-    // deletions still pending (scans see committed entries only) are behind it.
-    let after: string | undefined;
-    for (;;) {
-      const page: StoredMemory[] = [];
-      let last = '';
-      await scanRecords(ctx.store, after === undefined ? { gte, lt, limit: FORGET_CHUNK } : { gt: after, lt, limit: FORGET_CHUNK }, (key, r) => {
-        page.push(r);
-        last = key;
-      });
-      if (page.length === 0) break;
-      after = last;
+    for await (const page of recordPages(ctx.store, subjectMemoryPrefix(tenant, subject), FORGET_CHUNK)) {
       const hold = ctx.counters.hold(tenant, subject);
       try {
         const ops: BatchOp[] = [];
@@ -127,7 +115,6 @@ export async function forgetSubject(ctx: ShardContext, tenant: string, subject: 
         throw err;
       }
       deleted += page.length;
-      if (page.length < FORGET_CHUNK) break;
       if (queued.length >= FORGET_IN_FLIGHT) await queued.shift();
     }
     // What was learned about the subject goes with it (queued after its memories, in the same order).

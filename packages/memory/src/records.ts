@@ -1,5 +1,5 @@
 import { ABSENT, ByteLru, isAbsent, stringHeapBytes, type Cached } from '@engram/cache';
-import { accessCodec, accessKeyOf, recordCodec, type AccessStats, type KeyRange, type Store, type StoredMemory } from '@engram/storage';
+import { accessCodec, accessKeyOf, prefixRange, recordCodec, type AccessStats, type KeyRange, type Store, type StoredMemory } from '@engram/storage';
 import type { WriteMeta } from './counters.js';
 import type { MemoryColumns } from './memory-columns.js';
 import { ScoringColumns } from './scoring-columns.js';
@@ -306,6 +306,29 @@ export async function scanRecords(store: Store<unknown>, range: KeyRange, visit:
     }
   } finally {
     await Promise.all([records.close(), accesses.close()]);
+  }
+}
+
+/**
+ * The records under a memory-key prefix (accesses merged), a page of at most `size` at a time, in key order, so
+ * that a whole subject is never in memory at once. A page is read when the caller asks for it, starting past the
+ * last key of the page before: writes the caller queued for earlier pages (still pending, which scans do not see)
+ * are behind it.
+ */
+export async function* recordPages(store: Store<unknown>, prefix: string, size: number): AsyncGenerator<StoredMemory[]> {
+  const { gte, lt } = prefixRange(prefix);
+  let after: string | undefined;
+  for (;;) {
+    const page: StoredMemory[] = [];
+    let last = '';
+    await scanRecords(store, after === undefined ? { gte, lt, limit: size } : { gt: after, lt, limit: size }, (key, r) => {
+      page.push(r);
+      last = key;
+    });
+    if (page.length === 0) return;
+    yield page;
+    if (page.length < size) return;
+    after = last;
   }
 }
 

@@ -52,7 +52,7 @@ import {
 import { queueWrite, subjectLockKey, type ShardContext } from './context.js';
 import type { CounterDelta } from './counters.js';
 import { deletionOps, removal } from './deletes.js';
-import { isLive, patchRecord, scanRecords } from './records.js';
+import { isLive, patchRecord, recordPages, scanRecords } from './records.js';
 import { expiryMoves } from './writes.js';
 
 const STREAM_PAGE = 5000;
@@ -71,6 +71,9 @@ const ITEM_MAX_BYTES = 512;
 
 /** Layers a dream promotes from when the request names none: every layer below ETERNAL. */
 const DEFAULT_PROMOTE_FROM = [Layer.SENSORY, Layer.EMOTION, Layer.LOGIC, Layer.DREAM];
+/** Memories consolidation reads and writes at a time, and pages it queues at most (see consolidate). */
+const CONSOLIDATE_PAGE = 256;
+const CONSOLIDATE_IN_FLIGHT = 4;
 
 const stateOf = (r: WeightRecord | undefined): WeightState =>
   r ? { weight: r.weight, sumSquaredGradients: r.sumSquaredGradients, updates: r.updates, lastUpdatedMs: r.lastUpdatedMs } : initialWeight();
@@ -279,44 +282,49 @@ export class ThoughtStore {
     const outcome = await ctx.subjects.run(lockKey, async () => {
       await this.settled(tenant, subject);
       const now = ctx.clock.now();
-      const records: StoredMemory[] = [];
-      await scanRecords(ctx.store, prefixRange(subjectMemoryPrefix(tenant, subject)), (_key, r) => void records.push(r));
-      const ops: BatchOp[] = [];
-      const deltas: CounterDelta[] = [];
-      const published: [string, StoredMemory | undefined][] = [];
       const promotedIds: string[] = [];
+      const commits: Promise<void>[] = [];
       let expired = 0;
-      for (const r of records) {
-        const key = memoryKey(tenant, subject, r.id);
-        if (!isLive(r, now)) {
-          expired += 1;
-          ops.push(...deletionOps(ctx, tenant, r));
-          deltas.push(removal(tenant, r));
-          published.push([key, undefined]);
-          continue;
+      // A page at a time, at most CONSOLIDATE_IN_FLIGHT pages' writes queued: a large subject is never in memory whole.
+      for await (const records of recordPages(ctx.store, subjectMemoryPrefix(tenant, subject), CONSOLIDATE_PAGE)) {
+        const ops: BatchOp[] = [];
+        const deltas: CounterDelta[] = [];
+        const published: [string, StoredMemory | undefined][] = [];
+        for (const r of records) {
+          const key = memoryKey(tenant, subject, r.id);
+          if (!isLive(r, now)) {
+            expired += 1;
+            ops.push(...deletionOps(ctx, tenant, r));
+            deltas.push(removal(tenant, r));
+            published.push([key, undefined]);
+            continue;
+          }
+          if (!from.has(r.layer)) continue;
+          const activation = baseLevelActivation(now, { createdMs: r.ingestedAtMs, recentMs: r.recentAccessMs, total: r.accessCount + 1 }, ctx.config.ranking.activationDecay);
+          const wb = ctx.store.peek(weightKey(tenant, subject, 1, r.id));
+          const feedbackWeight = wb ? weightCodec.decode(wb).weight : 1;
+          if (!shouldPromote(promotionScore({ activation, importance: r.importance, feedbackWeight }), req.promoteThreshold)) continue;
+          promotedIds.push(r.id);
+          const expiresAtMs = r.expiryExplicit ? r.expiresAtMs : 0;
+          const version = ctx.hlc.now();
+          // The record is rewritten with its accesses folded in, so its AccessRecord goes.
+          const updated = patchRecord(r, { layer: Layer.ETERNAL, expiresAtMs, versionWallMs: version.wallMs, versionLogical: version.logical, versionNode: version.node });
+          ops.push({ type: 'put', key, value: recordCodec.encode(updated) }, { type: 'del', key: accessKey(tenant, subject, r.id) }, ...expiryMoves(tenant, r, expiresAtMs));
+          deltas.push({ tenant, subject, memories: 0, length: 0, layers: [[r.layer, -1], [Layer.ETERNAL, 1]] });
+          published.push([key, updated]);
         }
-        if (!from.has(r.layer)) continue;
-        const activation = baseLevelActivation(now, { createdMs: r.ingestedAtMs, recentMs: r.recentAccessMs, total: r.accessCount + 1 }, ctx.config.ranking.activationDecay);
-        const wb = ctx.store.peek(weightKey(tenant, subject, 1, r.id));
-        const feedbackWeight = wb ? weightCodec.decode(wb).weight : 1;
-        if (!shouldPromote(promotionScore({ activation, importance: r.importance, feedbackWeight }), req.promoteThreshold)) continue;
-        promotedIds.push(r.id);
-        const expiresAtMs = r.expiryExplicit ? r.expiresAtMs : 0;
-        const version = ctx.hlc.now();
-        // The record is rewritten with its accesses folded in, so its AccessRecord goes.
-        const updated = patchRecord(r, { layer: Layer.ETERNAL, expiresAtMs, versionWallMs: version.wallMs, versionLogical: version.logical, versionNode: version.node });
-        ops.push({ type: 'put', key, value: recordCodec.encode(updated) }, { type: 'del', key: accessKey(tenant, subject, r.id) }, ...expiryMoves(tenant, r, expiresAtMs));
-        deltas.push({ tenant, subject, memories: 0, length: 0, layers: [[r.layer, -1], [Layer.ETERNAL, 1]] });
-        published.push([key, updated]);
+        if (!req.dryRun && ops.length > 0) {
+          const hold = ctx.counters.hold(tenant, subject);
+          try {
+            commits.push(queueWrite(ctx, tenant, subject, { ops, priority: MAINTENANCE_PRIORITY + 1, meta: { deltas, holds: [hold] } }, published));
+          } catch (err) {
+            hold.release();
+            throw err;
+          }
+          if (commits.length >= CONSOLIDATE_IN_FLIGHT) await commits.shift();
+        }
       }
-      if (req.dryRun || ops.length === 0) return { commit: Promise.resolve(), expired, promotedIds };
-      const hold = ctx.counters.hold(tenant, subject);
-      try {
-        return { commit: queueWrite(ctx, tenant, subject, { ops, priority: MAINTENANCE_PRIORITY + 1, meta: { deltas, holds: [hold] } }, published), expired, promotedIds };
-      } catch (err) {
-        hold.release();
-        throw err;
-      }
+      return { commit: Promise.all(commits), expired, promotedIds };
     });
     await outcome.commit;
     return { promoted: outcome.promotedIds.length, expired: outcome.expired, promotedIds: outcome.promotedIds };
