@@ -76,24 +76,18 @@ export class IdleWatch {
  * session): full collections with compaction of fragmented pages until nothing more is freed, then the emptied pages
  * go back to the system. A plain gc() frees the garbage but leaves the heap's reserved size as it was when live
  * objects are spread over many pages (a shard's record cache): at a million memories it gave back 1-7 MiB where this
- * one gives back ~80. Undefined when the process has no inspector (a Node built without it).
+ * one gives back ~80. Where no session can be connected, the plain full collection (fallback) runs instead.
  *
  * The session is disconnected on a later turn: disconnecting it inside the collection's callback, which the session
  * runs while it is still dispatching the message, deadlocks Node 20.
  */
-function inspectorCollect(): ((done: () => void) => void) | undefined {
-  try {
-    const probe = new Session();
-    probe.connect();
-    probe.disconnect();
-  } catch {
-    return undefined;
-  }
+function reducingCollection(fallback: () => void): (done: () => void) => void {
   return (done) => {
     const session = new Session();
     try {
       session.connect();
     } catch {
+      fallback();
       done();
       return;
     }
@@ -110,26 +104,23 @@ function inspectorCollect(): ((done: () => void) => void) | undefined {
  * Gives memory back once a node goes quiet. Between collections V8 keeps garbage up to a growth factor of what
  * survived the last one; after a burst (an import, a run of queries) that is 100+ MiB of resident memory held until
  * the next burst. When no call has been in flight for idleMs and calls were served since the last time, this runs
- * V8's memory-reducing collection (inspectorCollect; a plain full collection where there is no inspector), as V8's
+ * V8's memory-reducing collection (reducingCollection; a plain full collection where no inspector session connects), as V8's
  * own memory reducer does in a browser tab. It costs
  * nothing under load; a call that arrives during a collection waits for it (tens to a few hundred ms on a large
  * heap). Returns a stop function.
  */
 export function startIdleCollector(o: IdleCollectorOptions): () => void {
   if (o.idleMs <= 0) return () => {};
-  let gc = o.collect ?? inspectorCollect();
-  if (!gc) {
-    const full = exposeGc();
-    if (!full) {
-      o.logger.warn('cannot run idle collections (V8 did not expose gc)');
-      return () => {};
-    }
-    gc = (done) => {
-      full();
-      done();
-    };
-  }
-  const collect = gc;
+  let full: (() => void) | null | undefined;
+  const collect =
+    o.collect ??
+    reducingCollection(() => {
+      if (full === undefined) {
+        full = exposeGc() ?? null;
+        if (full === null) o.logger.warn('cannot run idle collections (no inspector session, and V8 did not expose gc)');
+      }
+      full?.();
+    });
   const watch = new IdleWatch(o.idleMs, performance.now(), o.started());
   let collecting = false;
   const timer = setInterval(
