@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClassicLevel } from 'classic-level';
-import { hashEntryCodec } from '@engram/storage';
+import { hashEntryCodec, postingBlockCodec, recordCodec, stringListCodec } from '@engram/storage';
 import { TestCluster } from './harness/cluster.js';
 import { memoryClient, shardClient, type AsyncClient } from './harness/clients.js';
 
@@ -73,6 +73,9 @@ describe('consistency under concurrent mixed load', () => {
       const db = new ClassicLevel<string, Uint8Array>(cluster.shardDir(i), { keyEncoding: 'utf8', valueEncoding: 'view' });
       const keys = await db.keys().all();
       const hashEntries = await db.iterator({ gte: 'h\x00', lt: 'h\x01' }).all();
+      const blocks = await db.iterator({ gte: 'b\x00', lt: 'b\x01' }).all();
+      const journal = await db.iterator({ gte: 'j\x00', lt: 'j\x01' }).all();
+      const records = await db.iterator({ gte: 'm\x00', lt: 'm\x01' }).all();
       await db.close();
       const memories = new Set(keys.filter((k) => k.startsWith('m\x00')).map((k) => k.slice(2)));
       const subjects = new Set([...memories].map((k) => k.split('\x00').slice(0, 2).join('\x00')));
@@ -81,6 +84,22 @@ describe('consistency under concurrent mixed load', () => {
       for (const k of keys.filter((key) => key.startsWith('p\x00'))) {
         const [, tenant, , subject, id] = k.split('\x00');
         expect(memories.has(`${tenant}\x00${subject}\x00${id}`)).toBe(true);
+      }
+      // Every posting names a live memory, and every live memory is indexed under each of its terms: in the block
+      // of its segment, or listed in its segment's journal (not yet written as blocks).
+      const indexed = new Set<string>();
+      for (const [k, v] of blocks) {
+        const [, tenant, term, subject, segment] = k.split('\x00');
+        postingBlockCodec.decode(v, (id) => {
+          expect(memories.has(`${tenant}\x00${subject}\x00${id}`)).toBe(true);
+          indexed.add(`${tenant}\x00${subject}\x00${id}\x00${term}\x00${Number(segment)}`);
+        });
+      }
+      const journalled = new Set(journal.flatMap(([, v]) => stringListCodec.decode(v)));
+      for (const [k, v] of records) {
+        const r = recordCodec.decode(v);
+        if (journalled.has(k)) continue;
+        for (const t of r.terms) expect(indexed.has(`${k.slice(2)}\x00${t.term}\x00${r.indexSegment}`)).toBe(true);
       }
       for (const k of keys.filter((key) => key.startsWith('x\x00'))) {
         const [, , tenant, subject, id] = k.split('\x00');

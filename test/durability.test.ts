@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClassicLevel } from 'classic-level';
 import { Ring } from '@engram/ring';
+import { postingBlockCodec, stringListCodec } from '@engram/storage';
 import { TestCluster } from './harness/cluster.js';
 import { adminClient, codeOf, memoryClient, shardClient, type AsyncClient } from './harness/clients.js';
 import { waitFor } from './harness/processes.js';
@@ -25,9 +26,18 @@ function ringOf(cluster: TestCluster) {
 }
 
 /** Every key of a stopped shard's store, decoded as text. */
+/**
+ * Every key of a stopped shard's store, with the ids its posting blocks and journal entries name appended to their
+ * keys (`key ␀ id`), so that a check for an id covers the postings too.
+ */
 async function storeKeys(dir: string): Promise<string[]> {
   const db = new ClassicLevel<string, Uint8Array>(dir, { keyEncoding: 'utf8', valueEncoding: 'view' });
-  const keys = await db.keys().all();
+  const keys: string[] = [];
+  for await (const [k, v] of db.iterator()) {
+    keys.push(k);
+    if (k.startsWith('b\x00')) postingBlockCodec.decode(v, (id) => keys.push(`${k}\x00${id}`));
+    if (k.startsWith('j\x00')) for (const m of stringListCodec.decode(v)) keys.push(`${k}\x00${m}`);
+  }
   await db.close();
   return keys;
 }
@@ -64,6 +74,21 @@ describe('durability and failure', () => {
     expect(acknowledged.length).toBeGreaterThan(0);
     for (const i of acknowledged) {
       await waitFor(async () => (await codeOf(client.call('Recall', { subject: `inflight-${i % 7}`, id: `w-${i}`, skipReinforce: true }))) === 0, `write ${i}`);
+    }
+  });
+
+  it('finds every acknowledged memory by its words after a SIGKILL (postings rebuilt from the journal)', async () => {
+    const { cluster, client } = await startCluster({ shards: 1 });
+    const memories = Array.from({ length: 400 }, (_, i) => ({ subject: `crash-${i % 4}`, content: `gannet colony note ${i}` }));
+    const res = await client.call('RememberBatch', { memories });
+    expect(res.succeeded).toBe(400);
+    const one = await client.call('Remember', { memory: { subject: 'crash-0', content: 'a lone gannet' } });
+    await cluster.stopShard(0, 'SIGKILL');
+    await cluster.restartShard(0);
+    await waitFor(async () => (await codeOf(client.call('Recall', { subject: 'crash-0', id: one.id, skipReinforce: true }))) === 0, 'shard back');
+    for (let s = 0; s < 4; s++) {
+      const found = await client.call('Query', { subject: `crash-${s}`, text: 'gannet', limit: 200, skipReinforce: true });
+      expect(found.results).toHaveLength(s === 0 ? 101 : 100);
     }
   });
 

@@ -189,6 +189,10 @@ function shards() {
           [sumRate('instance', METRICS.writeRefused, f), '{{instance}} refused/s'],
         ]),
         ts('Store size on disk', 'bytes', [[sel(METRICS.storageDiskBytes, f), '{{instance}}']]),
+        ts('Postings in memory and segment flushes per minute', 'short', [
+          [sel(METRICS.storagePostingsBuffered, f), '{{instance}} buffered'],
+          [`increase(${sel(METRICS.storagePostingFlushes, f)}[${W}])`, '{{instance}} flushes'],
+        ]),
         ts('Compactions and expiries per minute', 'short', [
           [`increase(${sel(METRICS.storageCompactions, f)}[${W}])`, '{{instance}} compactions'],
           [`increase(${sel(METRICS.storageExpired, f)}[${W}])`, '{{instance}} expired'],

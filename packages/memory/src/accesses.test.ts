@@ -116,7 +116,8 @@ describe('forgetting a subject larger than a page', () => {
 
     const raw = await rawStore(dir);
     const ofBig = (space: string) => [...(raw.get(space)?.keys() ?? [])].filter((k) => k.includes('\x00big\x00'));
-    for (const space of [Space.Memory, Space.Access, Space.Posting, Space.Expiry]) expect(ofBig(space)).toEqual([]);
+    for (const space of [Space.Memory, Space.Access, Space.Posting, Space.PostingBlock, Space.Expiry]) expect(ofBig(space)).toEqual([]);
+    expect(raw.get(Space.IndexJournal)).toBeUndefined();
     expect(ofBig('z')).toHaveLength(n); // a tombstone per forgotten id
   });
 });

@@ -1,7 +1,6 @@
 import { resourceExhausted } from '@engram/protocol';
 import type { ValidQuery } from '@engram/cognition';
 import {
-  postingPrefix,
   prefixRange,
   subjectMemoryPrefix,
   tenantMemoryPrefix,
@@ -68,12 +67,10 @@ export async function collectCandidates(
     const tfByRef = new Map<string, number[]>();
     for (let t = 0; t < terms.length; t++) {
       const term = terms[t]!;
-      // Posting keys and memory keys both end in `subject ␀ id`, after the term's tenant-wide prefix and the
-      // tenant's memory prefix respectively (see the key layout in @engram/storage).
-      const termPrefixLength = postingPrefix(tenant, term).length;
+      // A memory key is the tenant's memory prefix, then `subject ␀ id`.
       let count = 0;
-      await ctx.store.scanCounts(prefixRange(postingPrefix(tenant, term)), (key, termCount) => {
-        const ref = key.slice(termPrefixLength);
+      await ctx.postings.scan(tenant, term, undefined, (subject, id, termCount) => {
+        const ref = `${subject}\x00${id}`;
         let tf = tfByRef.get(ref);
         if (!tf) {
           if (tfByRef.size >= limit) tooBroad(ctx);
@@ -213,13 +210,11 @@ async function subjectTextCandidates(
         df.set(term, kept.rows.length);
         continue;
       }
-      const prefix = postingPrefix(tenant, term, subject);
       const version = held?.postingsVersion;
       const scanned = held ? new PostingRows() : undefined;
       let count = 0;
-      await ctx.store.scanCounts(prefixRange(prefix), (key, termCount) => {
+      await ctx.postings.scan(tenant, term, subject, (_subject, id, termCount) => {
         count += 1;
-        const id = key.slice(prefix.length);
         const row = held?.row(id);
         if (row !== undefined) {
           addFound(row, t, termCount);

@@ -5,6 +5,7 @@ import type { CounterBook, WriteMeta } from './counters.js';
 import type { KeyedLock } from './keyed-lock.js';
 import type { RecordReader } from './records.js';
 import type { FreedRanges } from './freed-ranges.js';
+import type { PostingIndex } from './postings.js';
 
 /** Everything the engine's parts share: one per shard. */
 export interface ShardContext {
@@ -20,6 +21,7 @@ export interface ShardContext {
   /** The latest queued commit per subject, so a subject-wide scan can wait for it. */
   readonly lastCommit: Map<string, Promise<void>>;
   readonly freed: FreedRanges;
+  readonly postings: PostingIndex;
   readonly logger: Logger;
 }
 
@@ -40,8 +42,12 @@ export function queueWrite(
   const lockKey = subjectLockKey(tenant, subject);
   let commit: Promise<void> | undefined;
   let settled = false;
+  const postings = request.meta?.postings;
+  if (postings !== undefined) ctx.postings.begin(postings.segment);
   commit = ctx.store.write(request, (ok) => {
     settled = true;
+    // Before the records are published: a memory's postings are readable when its record is.
+    if (postings !== undefined) ctx.postings.settled(postings, ok);
     if (ok) for (const [key, record] of published) ctx.records.committed(key, record);
     if (commit !== undefined && ctx.lastCommit.get(lockKey) === commit) ctx.lastCommit.delete(lockKey);
   });

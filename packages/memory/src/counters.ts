@@ -1,3 +1,4 @@
+import type { NewPostings } from './postings.js';
 import {
   subjectCountersCodec,
   subjectCountersKey,
@@ -27,6 +28,8 @@ export interface CounterDelta {
 export interface WriteMeta {
   deltas: CounterDelta[];
   holds: Hold[];
+  /** A new memory's postings: journalled with the batch, and added to the posting index when it commits. */
+  postings?: NewPostings;
 }
 
 export interface SubjectCounts {

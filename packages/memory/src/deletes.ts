@@ -1,5 +1,5 @@
 import { FORGET_PRIORITY } from '@engram/cognition';
-import { accessKey, dreamStateKey, EMPTY, expiryKey, subjectPatternPrefix, subjectWeightPrefix, weightKey, hashEntryCodec, hashKey, memoryKey, postingKey, prefixRange, subjectMemoryPrefix, tombstoneCodec, tombstoneKey, tombstonePurgeKey, type BatchOp, type StoredMemory } from '@engram/storage';
+import { accessKey, dreamStateKey, EMPTY, expiryKey, subjectPatternPrefix, subjectWeightPrefix, weightKey, hashEntryCodec, hashKey, memoryKey, prefixRange, subjectMemoryPrefix, tombstoneCodec, tombstoneKey, tombstonePurgeKey, type BatchOp, type StoredMemory } from '@engram/storage';
 import { queueWrite, subjectLockKey, type ShardContext } from './context.js';
 import type { CounterDelta } from './counters.js';
 import { recordPages } from './records.js';
@@ -9,9 +9,9 @@ const FORGET_CHUNK = 256;
 const FORGET_IN_FLIGHT = 4;
 
 /**
- * Ops that delete a memory everywhere it is indexed: the record, its accesses, its postings, its expiry entry and
- * the duplicate-detection entry if that names it (r: as RecordReader reads it, accesses merged). The caller holds
- * the subject's lock.
+ * Ops that delete a memory everywhere it is indexed but its postings (see postingDeletionOps): the record, its
+ * accesses, its expiry entry and the duplicate-detection entry if that names it (r: as RecordReader reads it,
+ * accesses merged). The caller holds the subject's lock.
  */
 export function deletionOps(ctx: ShardContext, tenant: string, r: StoredMemory): BatchOp[] {
   // The memory's learned weight goes with it, however it goes (forget, expiry).
@@ -20,12 +20,22 @@ export function deletionOps(ctx: ShardContext, tenant: string, r: StoredMemory):
     { type: 'del', key: accessKey(tenant, r.subject, r.id) },
     { type: 'del', key: weightKey(tenant, r.subject, 1, r.id) },
   ];
-  for (const t of r.terms) ops.push({ type: 'del', key: postingKey(tenant, t.term, r.subject, r.id) });
   if (r.expiresAtMs !== 0) ops.push({ type: 'del', key: expiryKey(r.expiresAtMs, tenant, r.subject, r.id) });
   const hk = hashKey(tenant, r.subject, r.contentHash);
   const entry = ctx.store.peek(hk);
   if (entry && hashEntryCodec.decode(entry).id === r.id) ops.push({ type: 'del', key: hk });
   for (const op of ops) ctx.freed.note(op.key);
+  return ops;
+}
+
+/**
+ * Ops that remove the postings of memories of one subject that the write queued next deletes: queue it in the same
+ * turn as this resolves (see PostingIndex.deletionOps). The caller holds the subject's lock.
+ */
+export async function postingDeletionOps(ctx: ShardContext, tenant: string, records: readonly StoredMemory[]): Promise<BatchOp[]> {
+  if (records.length === 0) return [];
+  const ops = await ctx.postings.deletionOps(tenant, records);
+  for (const op of ops) if (op.type === 'del') ctx.freed.note(op.key);
   return ops;
 }
 
@@ -66,6 +76,7 @@ export async function forgetMemory(ctx: ShardContext, tenant: string, subject: s
       // A weight may outlive its memory's record only if the record is already gone; delete it either way.
       ops.push(...tombstoneOps(ctx, tenant, subject, id, now));
       if (!r) ops.push({ type: 'del', key: weightKey(tenant, subject, 1, id) });
+      if (r) ops.push(...(await postingDeletionOps(ctx, tenant, [r])));
       const done = queueWrite(
         ctx,
         tenant,
@@ -101,6 +112,7 @@ export async function forgetSubject(ctx: ShardContext, tenant: string, subject: 
       try {
         const ops: BatchOp[] = [];
         for (const r of page) ops.push(...deletionOps(ctx, tenant, r), ...tombstoneOps(ctx, tenant, subject, r.id, now));
+        ops.push(...(await postingDeletionOps(ctx, tenant, page)));
         queued.push(
           queueWrite(
             ctx,

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { ShardConfig } from '@engram/config';
-import { validateId, validateSubject } from '@engram/cognition';
+import { FORGET_PRIORITY, validateId, validateSubject } from '@engram/cognition';
 import {
   isEngramError,
   type EngramError,
@@ -22,7 +22,7 @@ import {
   type LoadFigures,
 } from '@engram/protocol';
 import type { Gauges } from '@engram/telemetry';
-import { HybridLogicalClock, levelOptions, ManualClock, memoryKey, Store, type BatchStats, type Clock, type StoredMemory } from '@engram/storage';
+import { HybridLogicalClock, levelOptions, ManualClock, memoryKey, recordCodec, Store, type BatchContributor, type BatchStats, type Clock, type StoredMemory } from '@engram/storage';
 import type { Logger } from '@engram/telemetry';
 import { WriteAdmission } from './admission.js';
 import { CompactionScheduler } from './compaction.js';
@@ -31,6 +31,7 @@ import { CounterBook, type WriteMeta } from './counters.js';
 import { forgetMemory, forgetSubject } from './deletes.js';
 import { FreedRanges } from './freed-ranges.js';
 import { KeyedLock } from './keyed-lock.js';
+import { PostingIndex, type NewPostings } from './postings.js';
 import { QueryEngine } from './queries.js';
 import { isLive, RecordReader, recordWithAccesses } from './records.js';
 import { ReinforcementBuffer } from './reinforcement.js';
@@ -87,6 +88,21 @@ export class MemoryEngine {
   static async open(options: EngineOptions): Promise<MemoryEngine> {
     const { config } = options;
     const counters = new CounterBook();
+    const postings = new PostingIndex(
+      { segmentPostings: config.storage.postingSegmentPostings, segmentMaxAgeMs: config.storage.postingSegmentMaxAge, flushPriority: FORGET_PRIORITY },
+      () => options.clock.now(),
+      options.logger,
+    );
+    // Counters, and the journal entry of the batch's new postings, follow commit order.
+    const contributor: BatchContributor<WriteMeta> = {
+      contribute(metas) {
+        const ops = counters.contribute(metas);
+        let fresh: NewPostings[] | undefined;
+        for (const m of metas) if (m.postings !== undefined) (fresh ??= []).push(m.postings);
+        return fresh === undefined ? ops : ops.concat(postings.journalOps(fresh));
+      },
+      settled: (metas, ok) => counters.settled(metas, ok),
+    };
     const location = config.storage.dataDir || join('data', options.nodeId);
     const store = await Store.open<WriteMeta>(
       location,
@@ -98,10 +114,11 @@ export class MemoryEngine {
         maxPending: config.batching.maxPending,
         sync: config.storage.sync,
       },
-      counters,
+      contributor,
       options.onBatch,
     );
     await counters.attach(store);
+    await postings.attach(store as Store<unknown>, async (keys) => (await store.getMany(keys)).map((v) => (v ? recordCodec.decode(v) : undefined)));
     const ctx: ShardContext = {
       config,
       nodeId: options.nodeId,
@@ -113,6 +130,7 @@ export class MemoryEngine {
       subjects: new KeyedLock(),
       lastCommit: new Map(),
       freed: new FreedRanges(),
+      postings,
       logger: options.logger,
     };
     const reinforcement = new ReinforcementBuffer(ctx);
@@ -126,6 +144,7 @@ export class MemoryEngine {
       new CompactionScheduler(ctx),
     );
     reinforcement.start();
+    postings.start();
     engine.sweeper.start();
     engine.compaction.start();
     options.logger.info({ location, memories: engine.totals().memories }, 'store open');
@@ -301,6 +320,7 @@ export class MemoryEngine {
         return this.diskBytes;
       },
       compactions: () => this.compaction.compactions,
+      postings: () => ({ buffered: this.ctx.postings.bufferedPostings, flushes: this.ctx.postings.flushes }),
       expired: () => this.sweeper.expiredTotal,
       cache: () => this.ctx.records.cache.stats(),
     };
@@ -310,6 +330,7 @@ export class MemoryEngine {
     await this.reinforcement.close();
     await this.sweeper.close();
     await this.compaction.close();
+    await this.ctx.postings.close();
     await this.ctx.store.close();
     this.ctx.logger.info('store closed');
   }

@@ -231,6 +231,7 @@ export function recordWithAccesses(r: StoredMemory, accessCount: number, recentA
     contentHash: r.contentHash,
     terms: r.terms,
     length: r.length,
+    indexSegment: r.indexSegment,
   };
 }
 

@@ -9,9 +9,10 @@ import {
   tombstonePurgeDueBound,
   tombstonePurgePrefix,
   type BatchOp,
+  type StoredMemory,
 } from '@engram/storage';
 import { queueWrite, subjectLockKey, type ShardContext } from './context.js';
-import { deletionOps, removal } from './deletes.js';
+import { deletionOps, postingDeletionOps, removal } from './deletes.js';
 
 /** Most sweep steps per run, so one run is bounded even when much expires at once. */
 const MAX_STEPS = 1000;
@@ -85,13 +86,15 @@ export class RetentionSweeper {
         const ops: BatchOp[] = [];
         const deltas = [];
         const published: [string, undefined][] = [];
+        const deleted: StoredMemory[] = [];
         try {
           for (const k of keys) {
             const ref = parseTimedKey(k);
             const mk = memoryKey(tenant, subject, ref.id);
             const r = await ctx.records.get(mk);
             if (r && r.expiresAtMs !== 0 && r.expiresAtMs <= now && expiryKey(r.expiresAtMs, tenant, subject, r.id) === k) {
-              ops.push(...(deletionOps(ctx, tenant, r)));
+              ops.push(...deletionOps(ctx, tenant, r));
+              deleted.push(r);
               deltas.push(removal(tenant, r));
               published.push([mk, undefined]);
               expired += 1;
@@ -101,6 +104,7 @@ export class RetentionSweeper {
             }
           }
           ctx.freed.note(keys[keys.length - 1]!);
+          ops.push(...(await postingDeletionOps(ctx, tenant, deleted)));
           commits.push(queueWrite(ctx, tenant, subject, { ops, priority: MAINTENANCE_PRIORITY, meta: { deltas, holds: [hold] } }, published));
         } catch (err) {
           hold.release();

@@ -51,7 +51,7 @@ import {
 } from '@engram/storage';
 import { queueWrite, subjectLockKey, type ShardContext } from './context.js';
 import type { CounterDelta } from './counters.js';
-import { deletionOps, removal } from './deletes.js';
+import { deletionOps, postingDeletionOps, removal } from './deletes.js';
 import { isLive, patchRecord, recordPages, scanRecords } from './records.js';
 import { expiryMoves } from './writes.js';
 
@@ -290,11 +290,13 @@ export class ThoughtStore {
         const ops: BatchOp[] = [];
         const deltas: CounterDelta[] = [];
         const published: [string, StoredMemory | undefined][] = [];
+        const deleted: StoredMemory[] = [];
         for (const r of records) {
           const key = memoryKey(tenant, subject, r.id);
           if (!isLive(r, now)) {
             expired += 1;
             ops.push(...deletionOps(ctx, tenant, r));
+            deleted.push(r);
             deltas.push(removal(tenant, r));
             published.push([key, undefined]);
             continue;
@@ -314,6 +316,7 @@ export class ThoughtStore {
           published.push([key, updated]);
         }
         if (!req.dryRun && ops.length > 0) {
+          ops.push(...(await postingDeletionOps(ctx, tenant, deleted)));
           const hold = ctx.counters.hold(tenant, subject);
           try {
             commits.push(queueWrite(ctx, tenant, subject, { ops, priority: MAINTENANCE_PRIORITY + 1, meta: { deltas, holds: [hold] } }, published));

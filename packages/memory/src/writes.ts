@@ -24,7 +24,6 @@ import {
   hashEntryCodec,
   hashKey,
   memoryKey,
-  MemoryIndexEntries,
   recordCodec,
   tombstoneKey,
   type AccessStats,
@@ -97,7 +96,7 @@ function responseOf(r: StoredMemory, deduplicated: boolean): RememberResponse {
  * shared with the request, which its caller may reuse (the payload in a buffer of its own, not a view into the
  * request's; the lists and attributes copied).
  */
-function newRecord(p: PreparedMemory, id: string, now: number, expiresAtMs: number, version: HlcTimestamp): StoredMemory {
+function newRecord(p: PreparedMemory, id: string, now: number, expiresAtMs: number, version: HlcTimestamp, indexSegment: number): StoredMemory {
   const { input, terms } = p.processed;
   return {
     id,
@@ -128,6 +127,7 @@ function newRecord(p: PreparedMemory, id: string, now: number, expiresAtMs: numb
     // Made for this record by processMemory, and not used after.
     terms: terms.frequencies,
     length: terms.length,
+    indexSegment,
   };
 }
 
@@ -253,14 +253,16 @@ export class MemoryWriter {
     const expiresAtMs =
       input.expiresAtMs ?? (input.ttlMs !== undefined ? now + input.ttlMs : Number.isFinite(retention) ? now + retention : 0);
     const key = memoryKey(tenant, input.subject, id);
-    const stored = newRecord(p, id, now, expiresAtMs, ctx.hlc.now());
+    const segment = ctx.postings.openSegment;
+    const stored = newRecord(p, id, now, expiresAtMs, ctx.hlc.now(), segment);
     const ops: BatchOp[] = [{ type: 'put', key, value: recordCodec.encode(stored) }];
     if (dedupKey !== undefined) {
       ops.push({ type: 'put', key: dedupKey, value: hashEntryCodec.encode({ id, ingestedAtMs: now }) });
       this.recentHashes!.note(dedupKey, now);
     }
-    // Postings and the expiry entry are only scanned, and whatever rewrites them later writes the record too.
-    const indexOps = new MemoryIndexEntries(tenant, input.subject, id, stored.terms, expiresAtMs);
+    // The expiry entry is only scanned, and whatever rewrites it later writes the record too. The postings join the
+    // posting index's open segment when the write commits (queueWrite), journalled with its batch.
+    const indexOps: BatchOp[] | undefined = expiresAtMs === 0 ? undefined : [{ type: 'put', key: expiryKey(expiresAtMs, tenant, input.subject, id), value: EMPTY }];
     const commit = queueWrite(
       ctx,
       tenant,
@@ -272,6 +274,7 @@ export class MemoryWriter {
         meta: {
           deltas: [{ tenant, subject: input.subject, memories: 1, length: terms.length, layers: [[p.processed.layer, 1]], key: hold.key }],
           holds: [hold],
+          postings: { segment, tenant, subject: input.subject, id, terms: stored.terms },
         },
       },
       [[key, stored]],

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { encodeVarint } from '@engram/protocol';
 import {
   EMPTY,
+  postingBlockCodec,
+  stringListCodec,
   decodeCount,
   encodeCount,
   hashEntryCodec,
@@ -119,5 +121,33 @@ describe('encodeCount / decodeCount', () => {
 
   it('ignores bytes after the last varint byte', () => {
     expect(decodeCount(Uint8Array.from([0x05, 0x99]))).toBe(5);
+  });
+});
+
+describe('postingBlockCodec and stringListCodec', () => {
+  const ids = ['01HZX0000000000000000000AB', 'a', 'Zoë-✓', '东京 1', 'x'.repeat(200), ''];
+  const tf = [1, 127, 128, 300, 65_537, 2 ** 31];
+
+  it('give back every posting in order, whatever the ids and frequencies', () => {
+    const out: [string, number][] = [];
+    postingBlockCodec.decode(postingBlockCodec.encode(ids, tf), (id, n) => out.push([id, n]));
+    expect(out).toEqual(ids.map((id, i) => [id, tf[i]]));
+    const empty: unknown[] = [];
+    postingBlockCodec.decode(postingBlockCodec.encode([], []), (id) => empty.push(id));
+    expect(empty).toEqual([]);
+  });
+
+  it('encode ids given as UTF-8 bytes to the same block', () => {
+    expect(Buffer.from(postingBlockCodec.encodeBytes(ids.map((id) => Buffer.from(id)), tf))).toEqual(Buffer.from(postingBlockCodec.encode(ids, tf)));
+  });
+
+  it('refuse a truncated block instead of reading past it', () => {
+    const bytes = postingBlockCodec.encode(ids, tf);
+    expect(() => postingBlockCodec.decode(bytes.subarray(0, bytes.length - 3), () => undefined)).toThrow(/truncated/);
+  });
+
+  it('keep a list of keys as it was', () => {
+    const keys = ['m\x00t\x00s\x0001HZX', 'm\x00tenänt\x00东京\x00id', ''];
+    expect(stringListCodec.decode(stringListCodec.encode(keys))).toEqual(keys);
   });
 });

@@ -82,3 +82,121 @@ export function decodeCount(bytes: Uint8Array): number {
 }
 
 export const EMPTY = new Uint8Array(0);
+
+/**
+ * A posting block (key space `b`): the postings of one term in one subject from one segment, as a count, then per
+ * posting the id (its UTF-8 length as a varint, then its bytes) and the term's frequency in the memory (a varint).
+ */
+export const postingBlockCodec = {
+  /** ids with their term frequencies, in that order (the caller sorts them). */
+  encode(ids: readonly string[], tf: ArrayLike<number>): Uint8Array {
+    let size = varintBytes(ids.length);
+    for (let i = 0; i < ids.length; i++) {
+      const len = Buffer.byteLength(ids[i]!);
+      size += varintBytes(len) + len + varintBytes(tf[i]!);
+    }
+    const out = Buffer.allocUnsafe(size);
+    let pos = putVarint(out, 0, ids.length);
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      const len = Buffer.byteLength(id);
+      pos = putVarint(out, pos, len);
+      pos += out.write(id, pos, len, 'utf8');
+      pos = putVarint(out, pos, tf[i]!);
+    }
+    return out;
+  },
+
+  /** Like encode, for ids already encoded to UTF-8. */
+  encodeBytes(ids: readonly Uint8Array[], tf: ArrayLike<number>): Uint8Array {
+    let size = varintBytes(ids.length);
+    for (let i = 0; i < ids.length; i++) size += varintBytes(ids[i]!.length) + ids[i]!.length + varintBytes(tf[i]!);
+    const out = Buffer.allocUnsafe(size);
+    let pos = putVarint(out, 0, ids.length);
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      pos = putVarint(out, pos, id.length);
+      out.set(id, pos);
+      pos += id.length;
+      pos = putVarint(out, pos, tf[i]!);
+    }
+    return out;
+  },
+
+  /** Visits each posting of a block in order. */
+  decode(bytes: Uint8Array, visit: (id: string, tf: number) => void): void {
+    const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const r = { pos: 0 };
+    const n = getVarint(buf, r);
+    for (let i = 0; i < n; i++) {
+      const len = getVarint(buf, r);
+      if (r.pos + len > buf.length) throw new Error('truncated posting block');
+      const id = buf.toString('utf8', r.pos, r.pos + len);
+      r.pos += len;
+      visit(id, getVarint(buf, r));
+    }
+  },
+};
+
+/** A list of strings (a journal entry's memory keys): a count, then each as a varint UTF-8 length and its bytes. */
+export const stringListCodec = {
+  encode(list: readonly string[]): Uint8Array {
+    let size = varintBytes(list.length);
+    for (const s of list) {
+      const len = Buffer.byteLength(s);
+      size += varintBytes(len) + len;
+    }
+    const out = Buffer.allocUnsafe(size);
+    let pos = putVarint(out, 0, list.length);
+    for (const s of list) {
+      const len = Buffer.byteLength(s);
+      pos = putVarint(out, pos, len);
+      pos += out.write(s, pos, len, 'utf8');
+    }
+    return out;
+  },
+
+  decode(bytes: Uint8Array): string[] {
+    const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const r = { pos: 0 };
+    const n = getVarint(buf, r);
+    const out = new Array<string>(n);
+    for (let i = 0; i < n; i++) {
+      const len = getVarint(buf, r);
+      if (r.pos + len > buf.length) throw new Error('truncated string list');
+      out[i] = buf.toString('utf8', r.pos, r.pos + len);
+      r.pos += len;
+    }
+    return out;
+  },
+};
+
+function varintBytes(n: number): number {
+  let size = 1;
+  for (let v = n >>> 7; v !== 0; v >>>= 7) size += 1;
+  return size;
+}
+
+function putVarint(out: Buffer, at: number, n: number): number {
+  let pos = at;
+  let v = n >>> 0;
+  while (v >= 0x80) {
+    out[pos++] = (v & 0x7f) | 0x80;
+    v >>>= 7;
+  }
+  out[pos++] = v;
+  return pos;
+}
+
+function getVarint(buf: Buffer, r: { pos: number }): number {
+  let result = 0;
+  let shift = 0;
+  for (;;) {
+    if (r.pos >= buf.length) throw new Error('truncated varint');
+    const b = buf[r.pos++]!;
+    result |= (b & 0x7f) << shift;
+    if (b < 0x80) return result >>> 0;
+    shift += 7;
+    if (shift > 28) throw new Error('varint too long');
+  }
+}

@@ -5,4 +5,3 @@ export * from './codec.js';
 export * from './group-commit.js';
 export * from './store.js';
 export * from './level-options.js';
-export * from './memory-index.js';

@@ -10,7 +10,13 @@ import {
   parsePostingKey,
   parseTimedKey,
   postingKey,
-  postingKeys,
+  postingBlockKey,
+  postingBlockPrefix,
+  segmentOfBlockKey,
+  subjectOfBlockKey,
+  indexJournalKey,
+  indexJournalPrefix,
+  segmentOfJournalKey,
   postingPrefix,
   prefixEnd,
   prefixRange,
@@ -109,15 +115,33 @@ describe('posting keys', () => {
     }
   });
 
-  it('postingKeys builds the same keys as postingKey', () => {
+  it('posting block keys sort by term, subject, segment and give back subject and segment', () => {
     for (const tenant of TENANTS) {
+      const termPrefix = postingBlockPrefix(tenant, 'café');
+      const keys: string[] = [];
       for (const subject of SUBJECTS) {
-        for (const id of IDS) {
-          const keyOf = postingKeys(tenant, subject, id);
-          for (const term of ['run', 'café', '东京', '42']) expect(keyOf(term)).toBe(postingKey(tenant, term, subject, id));
+        for (const segment of [1, 9, 10, 4_294_967_295]) {
+          const key = postingBlockKey(tenant, 'café', subject, segment);
+          expect(key.startsWith(postingBlockPrefix(tenant, 'café', subject))).toBe(true);
+          expect(key.startsWith(termPrefix)).toBe(true);
+          expect(segmentOfBlockKey(key)).toBe(segment);
+          expect(subjectOfBlockKey(key, termPrefix.length)).toBe(subject);
+          keys.push(key);
         }
       }
+      // Within a subject, segments in numeric order.
+      for (const subject of SUBJECTS) {
+        const own = keys.filter((k) => k.startsWith(postingBlockPrefix(tenant, 'café', subject)));
+        expect([...own].sort()).toEqual(own);
+      }
     }
+  });
+
+  it('journal keys sort by segment and give it back', () => {
+    const keys = [indexJournalKey(1, 5), indexJournalKey(2, 1), indexJournalKey(10, 3), indexJournalKey(10, 40)];
+    expect([...keys].sort()).toEqual(keys);
+    expect(keys.map(segmentOfJournalKey)).toEqual([1, 2, 10, 10]);
+    for (const k of keys) expect(k.startsWith(indexJournalPrefix())).toBe(true);
   });
 });
 

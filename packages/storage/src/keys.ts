@@ -6,7 +6,10 @@
  *
  *   m ␀ tenant ␀ subject ␀ id              → MemoryRecord                     one subject's memories, id (ULID) order
  *   a ␀ tenant ␀ subject ␀ id              → AccessRecord                     accesses not folded into the record yet
- *   p ␀ tenant ␀ term ␀ subject ␀ id       → term frequency (varint)           postings: a term across a tenant or one subject
+ *   p ␀ tenant ␀ term ␀ subject ␀ id       → term frequency (varint)           postings, one per key (stores written before segments)
+ *   b ␀ tenant ␀ term ␀ subject ␀ segment  → posting block                    postings of a segment: a term across a tenant or one subject
+ *   j ␀ segment ␀ seq                      → journal entry                    memory keys whose postings are not in blocks yet
+ *   i                                      → IndexState                       the last posting segment written
  *   h ␀ tenant ␀ subject ␀ content-hash    → HashEntry                        duplicate detection
  *   x ␀ expires-ms ␀ tenant ␀ subject ␀ id → ''                               retention: what expires when
  *   z ␀ tenant ␀ subject ␀ id              → Tombstone                        forgotten ids
@@ -25,6 +28,9 @@ export const Space = {
   Memory: 'm',
   Access: 'a',
   Posting: 'p',
+  PostingBlock: 'b',
+  IndexJournal: 'j',
+  IndexState: 'i',
   Hash: 'h',
   Expiry: 'x',
   Tombstone: 'z',
@@ -50,20 +56,36 @@ export const tenantMemoryPrefix = (tenant: string) => `${Space.Memory}${SEP}${te
 
 export const postingKey = (tenant: string, term: string, subject: string, id: string) =>
   `${Space.Posting}${SEP}${tenant}${SEP}${term}${SEP}${subject}${SEP}${id}`;
-/**
- * postingKey for each term of one memory: the parts around the term are joined once, so that a key costs two
- * concatenations instead of eight.
- */
-export function postingKeys(tenant: string, subject: string, id: string): (term: string) => string {
-  const before = `${Space.Posting}${SEP}${tenant}${SEP}`;
-  const after = `${SEP}${subject}${SEP}${id}`;
-  return (term) => before + term + after;
-}
+/** Every one-key posting (stores written before posting segments have them). */
+export const postingSpacePrefix = () => `${Space.Posting}${SEP}`;
 /** Postings of a term in one subject, or across the tenant when subject is omitted. */
 export const postingPrefix = (tenant: string, term: string, subject?: string) =>
   subject === undefined
     ? `${Space.Posting}${SEP}${tenant}${SEP}${term}${SEP}`
     : `${Space.Posting}${SEP}${tenant}${SEP}${term}${SEP}${subject}${SEP}`;
+
+/**
+ * A posting block: the postings of one term in one subject from one segment (ids with their term frequencies, in
+ * id order). A segment's blocks are written at once, when it is flushed; deleting a memory rewrites its blocks.
+ */
+export const postingBlockKey = (tenant: string, term: string, subject: string, segment: number) =>
+  `${Space.PostingBlock}${SEP}${tenant}${SEP}${term}${SEP}${subject}${SEP}${pad(segment)}`;
+/** Posting blocks of a term in one subject, or across the tenant when subject is omitted. */
+export const postingBlockPrefix = (tenant: string, term: string, subject?: string) =>
+  subject === undefined
+    ? `${Space.PostingBlock}${SEP}${tenant}${SEP}${term}${SEP}`
+    : `${Space.PostingBlock}${SEP}${tenant}${SEP}${term}${SEP}${subject}${SEP}`;
+/** The segment of a posting block key (its last component). */
+export const segmentOfBlockKey = (key: string) => Number(key.slice(key.length - TIME_WIDTH));
+/** The subject of a posting block key, given the length of its term's tenant-wide prefix. */
+export const subjectOfBlockKey = (key: string, termPrefixLength: number) => key.slice(termPrefixLength, key.length - TIME_WIDTH - 1);
+
+/** A journal entry of a segment that is not flushed yet: the keys of memories written in one batch. */
+export const indexJournalKey = (segment: number, seq: number) => `${Space.IndexJournal}${SEP}${pad(segment)}${SEP}${pad(seq)}`;
+export const indexJournalPrefix = () => `${Space.IndexJournal}${SEP}`;
+/** The segment of a journal key. */
+export const segmentOfJournalKey = (key: string) => Number(key.slice(2, 2 + TIME_WIDTH));
+export const indexStateKey = () => Space.IndexState;
 
 export const hashKey = (tenant: string, subject: string, hash: string) =>
   `${Space.Hash}${SEP}${tenant}${SEP}${subject}${SEP}${hash}`;

@@ -172,6 +172,7 @@ describe('recordCodec.encode', () => {
       '25 contentHash string',
       '26 terms repeated TermCount',
       '27 length uint32',
+      '28 indexSegment uint32',
     ]);
     const termFields = messageType('engram.storage.v1.TermCount').fieldsArray.map((f) => `${f.id} ${f.name} ${f.type}`);
     expect(termFields).toEqual(['1 term string', '2 count uint32']);

@@ -252,6 +252,7 @@ function recordSize(m: MemoryRecord): number {
     }
   }
   if (present(m, 'length', m.length)) n += 2 + varintSize(m.length! >>> 0);
+  if (present(m, 'indexSegment', m.indexSegment)) n += 2 + varintSize(m.indexSegment! >>> 0);
   return n;
 }
 
@@ -381,6 +382,10 @@ function writeRecord(m: MemoryRecord): void {
   if (present(m, 'length', m.length)) {
     w.tag2(216, 1);
     w.varint(m.length! >>> 0);
+  }
+  if (present(m, 'indexSegment', m.indexSegment)) {
+    w.tag2(224, 1);
+    w.varint(m.indexSegment! >>> 0);
   }
 }
 

@@ -22,6 +22,8 @@ export const METRICS = {
   storageDiskBytes: 'engram_storage_disk_bytes',
   storageCompactions: 'engram_storage_compactions_total',
   storageExpired: 'engram_storage_expired_total',
+  storagePostingsBuffered: 'engram_storage_postings_buffered',
+  storagePostingFlushes: 'engram_storage_posting_flushes_total',
   cacheRequests: 'engram_cache_requests_total',
   cacheBytes: 'engram_cache_bytes',
   memories: 'engram_memories',
@@ -65,6 +67,8 @@ export interface Gauges {
   /** Read asynchronously; the latest value is reported. */
   diskBytes: () => number;
   compactions: () => number;
+  /** The posting index: postings in memory (not yet written as blocks), segment flushes queued. */
+  postings: () => { buffered: number; flushes: number };
   expired: () => number;
   cache: () => { hits: number; misses: number; bytes: number };
   ringMembers: () => number;
@@ -292,6 +296,8 @@ export class NodeMetrics {
       gauge(METRICS.storageDiskBytes, 'Bytes of the LevelDB store on disk', 'By', (r) => g.diskBytes && r.observe(g.diskBytes()));
       counter(METRICS.storageCompactions, 'LevelDB range compactions run after deletions', '1', (r) => g.compactions && r.observe(g.compactions()));
       counter(METRICS.storageExpired, 'Memories deleted by retention', '1', (r) => g.expired && r.observe(g.expired()));
+      gauge(METRICS.storagePostingsBuffered, 'Postings of new memories held in memory until their segment is written as posting blocks', '1', (r) => g.postings && r.observe(g.postings().buffered));
+      counter(METRICS.storagePostingFlushes, 'Posting segments written as blocks', '1', (r) => g.postings && r.observe(g.postings().flushes));
       counter(METRICS.cacheRequests, 'Record cache lookups, by result (hit or miss)', '1', (r) => {
         if (!g.cache) return;
         const c = g.cache();

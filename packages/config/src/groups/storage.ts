@@ -60,6 +60,18 @@ export const storageGroup = group({
       'Payloads larger than this are stored deflated',
       size(0, 2 ** 30),
     ),
+    postingSegmentPostings: setting(
+      'ENGRAM_STORAGE_POSTING_SEGMENT',
+      '8192',
+      'Postings (terms of new memories) kept in memory before they are written as one posting block per term and subject; a journal entry per write batch lets a restart rebuild them',
+      int(1, 2 ** 24),
+    ),
+    postingSegmentMaxAge: setting(
+      'ENGRAM_STORAGE_POSTING_SEGMENT_MAX_AGE',
+      '10s',
+      'Longest time new postings stay in memory before they are written as blocks (bounds what a restart rebuilds)',
+      duration(10, 3_600_000),
+    ),
     compactionInterval: setting(
       'ENGRAM_STORAGE_COMPACTION_INTERVAL',
       '10m',
