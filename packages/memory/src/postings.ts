@@ -386,7 +386,7 @@ export class PostingIndex {
 }
 
 /**
- * A segment's postings as blocks (one per tenant, term and subject: ids in order with their term frequencies),
+ * A segment's postings as blocks (one per tenant, term and subject: ids in order with their term frequencies).
  * Each id is encoded to UTF-8 once, however many blocks it is in.
  */
 function blocksOf(segment: Segment): BlockEntries {
