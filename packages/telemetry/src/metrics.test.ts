@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { FixedHistogramProducer } from './fixed-histograms.js';
 import { METRICS, NodeMetrics } from './metrics.js';
 
 /** A reader that collects on demand, so a test can see what a scrape would. */
@@ -10,9 +11,10 @@ class TestReader extends MetricReader {
 }
 
 async function scrape(setup: (m: NodeMetrics) => void, options = { system: true, custom: true, sampleIntervalMs: 1000, bufferSize: 8 }): Promise<string> {
-  const reader = new TestReader();
+  const histograms = new FixedHistogramProducer();
+  const reader = new TestReader({ metricProducers: [histograms] });
   const provider = new MeterProvider({ readers: [reader] });
-  const metrics = new NodeMetrics(provider.getMeter('engram'), options);
+  const metrics = new NodeMetrics(provider.getMeter('engram'), options, histograms);
   setup(metrics);
   const { resourceMetrics } = await reader.collect();
   await provider.shutdown();
@@ -32,6 +34,29 @@ describe('NodeMetrics', () => {
     expect(text).toContain(`${METRICS.rpcServerBytes}{rpc_service="engram.v1.MemoryService",rpc_method="Remember",direction="received"} 130`);
     expect(text).toContain(`${METRICS.rpcServerBytes}{rpc_service="engram.v1.MemoryService",rpc_method="Remember",direction="sent"} 80`);
     expect(text).toContain(`${METRICS.rpcClientDuration}_bucket{peer="shard-0",rpc_method="Remember",grpc_code="OK",le="0.0025"} 1`);
+  });
+
+  it('exports the RPC histograms as the SDK would: cumulative buckets (a value on a bound counts in it), sum and count', async () => {
+    const values = [0.00005, 0.001, 0.001, 0.004, 0.2, 45];
+    const text = await scrape((m) => {
+      for (const v of values) m.rpcServer('svc', 'Get', 'OK', v, 0, 0);
+      m.rpcServer('svc', 'Get', 'NOT_FOUND', 0.003, 0, 0);
+      m.rpcServer('other', 'Get', 'OK', 0.003, 0, 0);
+    });
+    const line = (suffix: string, labels: string) => new RegExp(`^${METRICS.rpcServerDuration}_${suffix}\\{${labels}\\} (\\S+)$`, 'm').exec(text)?.[1];
+    const ok = 'rpc_service="svc",rpc_method="Get",grpc_code="OK"';
+    expect(line('bucket', `${ok},le="0.0001"`)).toBe('1');
+    expect(line('bucket', `${ok},le="0.001"`)).toBe('3');
+    expect(line('bucket', `${ok},le="0.005"`)).toBe('4');
+    expect(line('bucket', `${ok},le="0.25"`)).toBe('5');
+    expect(line('bucket', `${ok},le="30"`)).toBe('5');
+    expect(line('bucket', `${ok},le="\\+Inf"`)).toBe('6');
+    expect(line('count', ok)).toBe('6');
+    expect(Number(line('sum', ok))).toBeCloseTo(values.reduce((a, b) => a + b, 0), 9);
+    expect(line('count', 'rpc_service="svc",rpc_method="Get",grpc_code="NOT_FOUND"')).toBe('1');
+    expect(line('count', 'rpc_service="other",rpc_method="Get",grpc_code="OK"')).toBe('1');
+    // One HELP and TYPE line per metric, however many series.
+    expect(text.match(new RegExp(`^# TYPE ${METRICS.rpcServerDuration} histogram$`, 'gm'))).toHaveLength(1);
   });
 
   it('reads gauges at scrape time, and leaves out what a node does not have', async () => {

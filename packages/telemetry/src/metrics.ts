@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import type { Attributes, Counter, Histogram, Meter, ObservableResult } from '@opentelemetry/api';
+import type { Counter, Histogram, Meter, ObservableResult } from '@opentelemetry/api';
+import { FixedHistogram, processHistograms, type FixedHistogramProducer } from './fixed-histograms.js';
 import { meter as defaultMeter } from './otel.js';
 
 /**
@@ -130,10 +131,11 @@ function residentByKind(): { anon: number; file: number } | undefined {
  * its telemetry, the API's no-op meter makes every call free.
  */
 export class NodeMetrics {
-  private readonly serverDuration: Histogram;
+  /** RPC latencies, by service, method and code (peer, method and code): one per call, aggregated here. */
+  private readonly serverDuration: FixedHistogram;
   /** Bytes per service/method, summed here and read at scrape time: two fewer attribute lookups per call. */
   private readonly serverBytes = new Map<string, { service: string; method: string; received: number; sent: number }>();
-  private readonly clientDuration: Histogram;
+  private readonly clientDuration: FixedHistogram;
   private readonly batchDuration: Histogram;
   private readonly batchWrites: Histogram;
   private readonly batchBytes: Counter;
@@ -154,18 +156,24 @@ export class NodeMetrics {
   constructor(
     private readonly meter: Meter,
     readonly options: MetricsOptions = DEFAULT_OPTIONS,
+    /** Where the RPC histograms go (the exporter reads it): the process's, unless a test reads its own. */
+    histograms: FixedHistogramProducer = processHistograms,
   ) {
     this.latencies = new Float64Array(Math.max(1, options.bufferSize));
     const histogram = (name: string, description: string, unit: string, buckets: number[]) =>
       meter.createHistogram(name, { description, unit, advice: { explicitBucketBoundaries: buckets } });
-    this.serverDuration = histogram(METRICS.rpcServerDuration, 'Time to answer an RPC on this node (processing latency), by service, method and status code', 's', LATENCY_BUCKETS);
+    this.serverDuration = histograms.add(
+      new FixedHistogram(METRICS.rpcServerDuration, 'Time to answer an RPC on this node (processing latency), by service, method and status code', 's', ['rpc_service', 'rpc_method', 'grpc_code'], LATENCY_BUCKETS),
+    );
     meter.createObservableCounter(METRICS.rpcServerBytes, { description: 'Request and response bytes of RPCs on this node', unit: 'By' }).addCallback((r) => {
       for (const b of this.serverBytes.values()) {
         if (b.received > 0) r.observe(b.received, { rpc_service: b.service, rpc_method: b.method, direction: 'received' });
         if (b.sent > 0) r.observe(b.sent, { rpc_service: b.service, rpc_method: b.method, direction: 'sent' });
       }
     });
-    this.clientDuration = histogram(METRICS.rpcClientDuration, 'Time of calls this node made to other nodes (network latency included), by peer, method and status code', 's', LATENCY_BUCKETS);
+    this.clientDuration = histograms.add(
+      new FixedHistogram(METRICS.rpcClientDuration, 'Time of calls this node made to other nodes (network latency included), by peer, method and status code', 's', ['peer', 'rpc_method', 'grpc_code'], LATENCY_BUCKETS),
+    );
     this.batchDuration = histogram(METRICS.storageBatchDuration, 'Time to write (and fsync) one group-commit batch to LevelDB (storage latency)', 's', LATENCY_BUCKETS);
     this.batchWrites = histogram(METRICS.storageBatchWrites, 'Writes per group-commit batch', '1', SIZE_BUCKETS);
     this.batchBytes = meter.createCounter(METRICS.storageBatchBytes, { description: 'Bytes written to LevelDB in batches', unit: 'By' });
@@ -226,8 +234,7 @@ export class NodeMetrics {
   rpcServer(service: string, method: string, code: string, seconds: number, bytesIn: number, bytesOut: number): void {
     this.requests += 1;
     this.latencies[this.latencyCount++ % this.latencies.length] = seconds;
-    const attrs: Attributes = { rpc_service: service, rpc_method: method, grpc_code: code };
-    this.serverDuration.record(seconds, attrs);
+    this.serverDuration.record(seconds, service, method, code);
     if (bytesIn === 0 && bytesOut === 0) return;
     const key = `${service}/${method}`;
     let bytes = this.serverBytes.get(key);
@@ -237,7 +244,7 @@ export class NodeMetrics {
   }
 
   rpcClient(peer: string, method: string, code: string, seconds: number): void {
-    this.clientDuration.record(seconds, { peer, rpc_method: method, grpc_code: code });
+    this.clientDuration.record(seconds, peer, method, code);
   }
 
   storageBatch(writes: number, bytes: number, seconds: number): void {

@@ -4,6 +4,7 @@ import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { processHistograms } from './fixed-histograms.js';
 
 /** What a service's telemetry is, once started. */
 export interface Telemetry {
@@ -47,7 +48,7 @@ export function startTelemetry(service: string, env: NodeJS.ProcessEnv = process
   if (!tracing) env.OTEL_TRACES_EXPORTER = 'none';
   env.OTEL_LOGS_EXPORTER ??= 'none';
   env.OTEL_METRICS_EXPORTER ??= 'none';
-  const prometheus = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
+  const prometheus = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true, metricProducers: [processHistograms] });
   const sdk = new NodeSDK({
     serviceName: env.OTEL_SERVICE_NAME ?? `engram-${service}`,
     resource: resourceFromAttributes({ 'service.instance.id': env.ENGRAM_NODE_ID ?? service }),
