@@ -135,6 +135,35 @@ describe('GroupCommitWriter batching', () => {
   });
 });
 
+describe('GroupCommitWriter failures', () => {
+  it('fails only the batch whose index entries could not be put, and writes the later ones', async () => {
+    const { db, writer } = await setup();
+    const filled: string[] = [];
+    const entries = (name: string, fail = false) => ({
+      bytes: 1,
+      putInto(batch: { put(key: string, value: Uint8Array): unknown }) {
+        filled.push(name);
+        if (fail) throw new Error('cannot encode');
+        batch.put(`idx-${name}`, bytes(name));
+        return 1;
+      },
+    });
+    const bad = writer.write({ ops: [put('x', 'x')], indexOps: entries('x', true), priority: 1 });
+    const err = await rejection(bad);
+    expect(err.code).toBe(UNAVAILABLE);
+    // Writes over several turns, some while a batch is written.
+    const later: Promise<void>[] = [];
+    for (let i = 0; i < 5; i++) {
+      later.push(writer.write({ ops: [put(`y${i}`, 'y')], indexOps: entries(`y${i}`), priority: 1 }));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(later);
+    expect(filled).toEqual(['x', 'y0', 'y1', 'y2', 'y3', 'y4']);
+    expect(await db.get('x')).toBeUndefined();
+    expect((await db.getMany(['idx-y0', 'idx-y4', 'y4'])).map(text)).toEqual(['y0', 'y4', 'y']);
+  });
+});
+
 describe('GroupCommitWriter durability', () => {
   it('resolves a write only once its data is readable from the database', async () => {
     const { db, writer } = await setup({ maxWrites: 4 });
