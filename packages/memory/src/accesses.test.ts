@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { accessCodec, accessKey, expiryPrefix, memoryKey, prefixEnd, recordCodec, Space } from '@engram/storage';
 import { input, openTestEngine, query, rawStore, streamRequest, testEngines } from './test-engine.js';
+import { MAX_PROMOTED_IDS } from './thoughts.js';
 
 const engines = testEngines();
 afterEach(engines.closeAll);
@@ -137,5 +138,17 @@ describe('consolidating a subject larger than a page', () => {
     expect((await engine.stats()).memories).toBe(400);
     const page = (await engine.query('t', query({ subject: 's', limit: 500 }))).results!;
     expect(page.map((r) => r.memory?.layer)).toEqual(Array.from({ length: 400 }, () => 'LAYER_ETERNAL'));
+  });
+
+  it('counts every promoted memory but names only the first MAX_PROMOTED_IDS, in id order', async () => {
+    const { engine } = await engines.open();
+    const ids: string[] = [];
+    for (let from = 0; from < MAX_PROMOTED_IDS + 200; from += 100) {
+      const res = await engine.rememberBatch('t', Array.from({ length: 100 }, (_, i) => input({ subject: 's', content: `note ${from + i}`, layer: 'LAYER_LOGIC' })), () => ({ code: 2, message: 'bug' }));
+      ids.push(...res.results!.map((r) => r.ok!.id!));
+    }
+    const res = await engine.thoughts.consolidate('t', { subject: 's', promoteThreshold: -1e9, dryRun: false, promoteFrom: [] });
+    expect(res.promoted).toBe(MAX_PROMOTED_IDS + 200);
+    expect(res.promotedIds).toEqual([...ids].sort().slice(0, MAX_PROMOTED_IDS));
   });
 });

@@ -62,6 +62,8 @@ const PATTERNS_PAGE_MAX = 1000;
 const SUBJECTS_PAGE = 1000;
 const SUBJECTS_PAGE_MAX = 10_000;
 const MAX_TARGETS = 1000;
+/** Most promoted memories a consolidation's answer names (it counts them all). */
+export const MAX_PROMOTED_IDS = 1000;
 /** Weight kinds by wire name: the number is part of the key. */
 const WEIGHT_KINDS: Record<string, number> = { WEIGHT_KIND_MEMORY: 1, WEIGHT_KIND_PATTERN: 2, WEIGHT_KIND_ITEM: 3 };
 const WEIGHT_KIND_NAMES = ['WEIGHT_KIND_UNSPECIFIED', 'WEIGHT_KIND_MEMORY', 'WEIGHT_KIND_PATTERN', 'WEIGHT_KIND_ITEM'] as const;
@@ -283,6 +285,7 @@ export class ThoughtStore {
       await this.settled(tenant, subject);
       const now = ctx.clock.now();
       const promotedIds: string[] = [];
+      let promoted = 0;
       const commits: Promise<void>[] = [];
       let expired = 0;
       // A page at a time, at most CONSOLIDATE_IN_FLIGHT pages' writes queued: a large subject is never in memory whole.
@@ -306,7 +309,9 @@ export class ThoughtStore {
           const wb = ctx.store.peek(weightKey(tenant, subject, 1, r.id));
           const feedbackWeight = wb ? weightCodec.decode(wb).weight : 1;
           if (!shouldPromote(promotionScore({ activation, importance: r.importance, feedbackWeight }), req.promoteThreshold)) continue;
-          promotedIds.push(r.id);
+          promoted += 1;
+          // The answer names the first MAX_PROMOTED_IDS; a subject of a million memories would not fit a message.
+          if (promotedIds.length < MAX_PROMOTED_IDS) promotedIds.push(r.id);
           const expiresAtMs = r.expiryExplicit ? r.expiresAtMs : 0;
           const version = ctx.hlc.now();
           // The record is rewritten with its accesses folded in, so its AccessRecord goes.
@@ -327,10 +332,10 @@ export class ThoughtStore {
           if (commits.length >= CONSOLIDATE_IN_FLIGHT) await commits.shift();
         }
       }
-      return { commit: Promise.all(commits), expired, promotedIds };
+      return { commit: Promise.all(commits), expired, promoted, promotedIds };
     });
     await outcome.commit;
-    return { promoted: outcome.promotedIds.length, expired: outcome.expired, promotedIds: outcome.promotedIds };
+    return { promoted: outcome.promoted, expired: outcome.expired, promotedIds: outcome.promotedIds };
   }
 
   async getDreamState(tenant: string, subjectIn: string): Promise<GetDreamStateResponse> {

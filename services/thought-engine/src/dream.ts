@@ -51,12 +51,17 @@ export function emptyDream(): SubjectDream {
   };
 }
 
+/** Most promoted memories a dream report names; `promoted` counts them all (as a shard's Consolidate answer). */
+export const MAX_PROMOTED_IDS = 1000;
+
 export function addDream(into: SubjectDream, d: SubjectDream): void {
   for (const k of ['replayed', 'newMemories', 'patternsFound', 'patternsNew', 'patternsStrengthened', 'weightsUpdated', 'insightsWritten', 'promoted', 'expired', 'skipped', 'minedIncrementally', 'minedFully'] as const) {
     into[k] = (into[k] ?? 0) + (d[k] ?? 0);
   }
   into.insightIds!.push(...d.insightIds!);
-  into.promotedIds!.push(...d.promotedIds!);
+  // Like a shard's consolidation, a report names at most MAX_PROMOTED_IDS promoted memories (and counts them all).
+  const room = MAX_PROMOTED_IDS - into.promotedIds!.length;
+  if (room > 0) into.promotedIds!.push(...d.promotedIds!.slice(0, room));
 }
 
 /** A pattern as words: "login → purchase" for sequences, "{a, b}" for itemsets. */
