@@ -100,6 +100,23 @@ export interface LoadFigures {
 
 const DEFAULT_OPTIONS: MetricsOptions = { system: true, custom: true, sampleIntervalMs: 1000, bufferSize: 1024 };
 
+/**
+ * A reading shared by the gauges of one scrape: fn runs at most once per 100 ms (several gauges take their value from
+ * one /proc file or one process.memoryUsage(), which would otherwise be read once per gauge).
+ */
+function perScrape<T>(fn: () => T): () => T {
+  let at = -Infinity;
+  let value: T;
+  return () => {
+    const now = performance.now();
+    if (now - at >= 100) {
+      value = fn();
+      at = now;
+    }
+    return value;
+  };
+}
+
 /** /proc/self/io (Linux): bytes this process made the disk read and write. */
 function diskIo(): { read: number; written: number } | undefined {
   try {
@@ -331,26 +348,29 @@ export class NodeMetrics {
         r.observe((u.user + u.system) / 1e6);
       });
       gauge(METRICS.residentMemory, 'Resident memory of this process', 'By', (r) => r.observe(process.memoryUsage.rss()));
-      gauge(METRICS.heapUsed, 'V8 heap in use', 'By', (r) => r.observe(process.memoryUsage().heapUsed));
-      gauge(METRICS.heapTotal, 'V8 heap reserved (in use plus free pages V8 keeps)', 'By', (r) => r.observe(process.memoryUsage().heapTotal));
-      gauge(METRICS.externalMemory, 'Memory outside the V8 heap that JavaScript objects hold (Buffers, ArrayBuffers)', 'By', (r) => r.observe(process.memoryUsage().external));
+      const memory = perScrape(() => process.memoryUsage());
+      gauge(METRICS.heapUsed, 'V8 heap in use', 'By', (r) => r.observe(memory().heapUsed));
+      gauge(METRICS.heapTotal, 'V8 heap reserved (in use plus free pages V8 keeps)', 'By', (r) => r.observe(memory().heapTotal));
+      gauge(METRICS.externalMemory, 'Memory outside the V8 heap that JavaScript objects hold (Buffers, ArrayBuffers)', 'By', (r) => r.observe(memory().external));
+      const resident = perScrape(residentByKind);
       const byKind = [
         [METRICS.residentAnon, 'Anonymous resident memory (Linux RssAnon: heaps, malloc, LevelDB caches)', 'anon'],
         [METRICS.residentFile, 'File-backed resident memory (Linux RssFile: the binary, mapped LevelDB tables)', 'file'],
       ] as const;
       for (const [name, description, kind] of byKind) {
         gauge(name, description, 'By', (r) => {
-          const rss = residentByKind();
+          const rss = resident();
           if (rss) r.observe(rss[kind]);
         });
       }
       gauge(METRICS.eventLoopLag, 'Event-loop delay, 99th percentile over the last minute or so', 's', (r) => r.observe(this.eventLoopLag()));
+      const disk = perScrape(diskIo);
       counter(METRICS.diskRead, 'Bytes this process read from disk (Linux /proc/self/io)', 'By', (r) => {
-        const io = diskIo();
+        const io = disk();
         if (io) r.observe(io.read);
       });
       counter(METRICS.diskWritten, 'Bytes this process wrote to disk (Linux /proc/self/io)', 'By', (r) => {
-        const io = diskIo();
+        const io = disk();
         if (io) r.observe(io.written);
       });
     }
