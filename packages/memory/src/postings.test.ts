@@ -118,6 +118,9 @@ describe('posting index (segments and blocks)', () => {
     const res = await engine.rememberBatch('t', Array.from({ length: 50 }, (_, i) => input({ subject: `s${i % 5}`, content: `osprey sighting ${i}` })), bug);
     const ids = res.results!.map((r) => r.ok!.id!).sort();
     const forgotten = res.results![7]!.ok!.id!; // subject s2
+    for (let from = 0; from < 1100; from += 100) {
+      expect((await engine.rememberBatch('t', Array.from({ length: 100 }, (_, i) => input({ subject: `w${(from + i) % 3}`, content: `wagtail ${from + i}` })), bug)).succeeded).toBe(100);
+    }
     // The image a crash leaves: LevelDB's files as written, without the close that flushes the segment.
     const crashed = mkdtempSync(join(tmpdir(), 'engram-crash-'));
     try {
@@ -125,10 +128,13 @@ describe('posting index (segments and blocks)', () => {
       const raw = await rawStore(crashed);
       expect(raw.get(Space.PostingBlock)).toBeUndefined();
       const journalled = [...raw.get(Space.IndexJournal)!.values()].flatMap((v) => stringListCodec.decode(v));
-      expect(journalled).toHaveLength(50);
+      expect(journalled).toHaveLength(1150);
 
       const after = await openTestEngine({}, crashed);
       expect(await found(after.engine, 'osprey')).toEqual(ids);
+      // The other memory of the image, written later in a batch of its own, rebuilt with them (its records are read
+      // a page at a time: this segment names more than a page).
+      expect((await tenantWide(after.engine, 'wagtail')).candidates).toBe(1100);
       const subject = 's2';
       // Deleting a memory of a rebuilt segment waits for its flush, then rewrites the block.
       expect((await after.engine.forget('t', subject, forgotten)).existed).toBe(true);

@@ -83,6 +83,9 @@ class Segment {
   }
 }
 
+/** Records read at a time when a restart rebuilds a segment from its journal. */
+const RECOVERY_PAGE = 1024;
+
 /** A posting of a segment in memory matched by a scan. */
 type Match = [segment: Segment, memory: NewPostings, tf: number];
 
@@ -147,14 +150,18 @@ export class PostingIndex {
     for (const [id, j] of [...journals].sort((a, b) => a[0] - b[0])) {
       const segment = new Segment(id, this.clock());
       segment.journal.push(...j.keys);
-      const records = await readRecords(j.memories);
-      records.forEach((r, i) => {
-        if (!r || r.indexSegment !== id) return;
-        // Memory key: m ␀ tenant ␀ subject ␀ id.
-        const key = j.memories[i]!;
-        const tenant = key.slice(2, key.indexOf('\x00', 2));
-        segment.add({ segment: id, tenant, subject: r.subject, id: r.id, terms: r.terms });
-      });
+      // Read a page of records at a time: a segment of small memories can name tens of thousands.
+      for (let from = 0; from < j.memories.length; from += RECOVERY_PAGE) {
+        const keys = j.memories.slice(from, from + RECOVERY_PAGE);
+        const records = await readRecords(keys);
+        records.forEach((r, i) => {
+          if (!r || r.indexSegment !== id) return;
+          // Memory key: m ␀ tenant ␀ subject ␀ id.
+          const key = keys[i]!;
+          const tenant = key.slice(2, key.indexOf('\x00', 2));
+          segment.add({ segment: id, tenant, subject: r.subject, id: r.id, terms: r.terms });
+        });
+      }
       segment.sealed = true;
       this.buffered.set(id, segment);
       this.lastSegment = Math.max(this.lastSegment, id);
