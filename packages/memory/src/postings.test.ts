@@ -113,6 +113,27 @@ describe('posting index (segments and blocks)', () => {
     }
   });
 
+  it('writes a segment of more blocks than a write takes in parts, readable only once all are written', async () => {
+    const { engine, dir } = await engines.open({ ENGRAM_STORAGE_POSTING_SEGMENT: '1000000', ENGRAM_STORAGE_POSTING_SEGMENT_MAX_AGE: '1h' });
+    const ids: string[] = [];
+    // Every memory has a term of its own (its number): 1,300 blocks and more, three writes' worth.
+    for (let from = 0; from < 1300; from += 100) {
+      const res = await engine.rememberBatch('t', Array.from({ length: 100 }, (_, i) => input({ subject: `s${i % 2}`, content: `heron ${from + i}` })), bug);
+      ids.push(...res.results!.map((r) => r.ok!.id!));
+    }
+    // Forgetting one seals the segment and waits for every part.
+    expect((await engine.forget('t', 's0', ids[0]!)).existed).toBe(true);
+    const wide = await tenantWide(engine, 'heron');
+    expect([wide.candidates, wide.df]).toEqual([1299, 1299]);
+    expect(await found(engine, '1299')).toEqual([ids[1299]]);
+    await engine.close();
+    const raw = await rawStore(dir);
+    expect(raw.get(Space.IndexJournal)).toBeUndefined();
+    expect(raw.get(Space.PostingBlock)!.size).toBeGreaterThan(1300);
+    const heron = [...raw.get(Space.PostingBlock)!.entries()].filter(([k]) => k.includes('\x00heron\x00')).flatMap(([, v]) => blockEntries(v).map(([id]) => id));
+    expect(heron.sort()).toEqual(ids.slice(1).sort());
+  });
+
   it('rebuilds postings that were not written as blocks from the journal after a crash', async () => {
     const { engine, dir } = await engines.open({ ENGRAM_STORAGE_POSTING_SEGMENT: '1000000', ENGRAM_STORAGE_POSTING_SEGMENT_MAX_AGE: '1h' });
     const res = await engine.rememberBatch('t', Array.from({ length: 50 }, (_, i) => input({ subject: `s${i % 5}`, content: `osprey sighting ${i}` })), bug);

@@ -266,23 +266,35 @@ export class PostingIndex {
 
   private flushIfReady(segment: Segment): void {
     if (!segment.sealed || segment.flushing || segment.inFlight > 0 || this.closed) return;
-    const blocks = blocksOf(segment);
-    const ops: BatchOp[] = [];
-    for (const key of segment.journal) ops.push({ type: 'del', key });
-    this.lastFlushed = Math.max(this.lastFlushed, segment.id);
-    ops.push({ type: 'put', key: indexStateKey(), value: encodeCount(this.lastFlushed) });
     segment.flushing = true;
     this.flushes += 1;
-    // The blocks are index entries: scans read the segment from memory until this commits, and a deletion of one of
-    // its memories waits for that before it rewrites a block.
+    this.writePart(segment, blocksOf(segment), 0);
+  }
+
+  /**
+   * Writes part k of a segment's blocks; the last part also deletes the segment's journal entries and records it as
+   * written. One part per write keeps each group commit small: the parts go one after another, and a segment stays
+   * read from memory (its blocks skipped) until the last has committed, so a part written alone is never read. A
+   * failure leaves the journal and the segment in memory; the timer writes it again from the first part.
+   */
+  private writePart(segment: Segment, parts: BlockEntries[], k: number): void {
+    const last = k >= parts.length - 1;
+    const ops: BatchOp[] = [];
+    if (last) {
+      for (const key of segment.journal) ops.push({ type: 'del', key });
+      this.lastFlushed = Math.max(this.lastFlushed, segment.id);
+      ops.push({ type: 'put', key: indexStateKey(), value: encodeCount(this.lastFlushed) });
+    }
+    // The blocks are index entries: scans read the segment from memory until the last part commits, and a deletion
+    // of one of its memories waits for that before it rewrites a block.
     this.store
-      .write({ ops, indexOps: blocks, priority: this.options.flushPriority }, (ok) => {
+      .write({ ops, indexOps: parts[k], priority: this.options.flushPriority }, (ok) => {
+        if (ok && !last) return this.writePart(segment, parts, k + 1);
         segment.flushing = false;
         if (ok) {
           this.buffered.delete(segment.id);
           segment.flushed();
         }
-        // Else retried by the timer.
         for (let i = this.closeWaiters.length - 1; i >= 0; i--) {
           if (this.closeWaiters[i]![0] !== segment) continue;
           this.closeWaiters[i]![1]();
@@ -396,7 +408,7 @@ export class PostingIndex {
  * A segment's postings as blocks (one per tenant, term and subject: ids in order with their term frequencies).
  * Each id is encoded to UTF-8 once, however many blocks it is in.
  */
-function blocksOf(segment: Segment): BlockEntries {
+function blocksOf(segment: Segment): BlockEntries[] {
   const idBytes: Buffer[] = [];
   const memories: NewPostings[] = [];
   /** `tenant ␀ subject` → term → [memory index, tf, memory index, tf, …]. */
@@ -414,41 +426,56 @@ function blocksOf(segment: Segment): BlockEntries {
       else terms.set(t.term, [index, t.count]);
     }
   }
-  return new BlockEntries(segment.id, groups, memories, idBytes);
+  const parts: BlockEntries[] = [];
+  let part: Block[] = [];
+  for (const [groupKey, terms] of groups) {
+    const cut = groupKey.indexOf('\x00');
+    const tenant = groupKey.slice(0, cut);
+    const subject = groupKey.slice(cut + 1);
+    for (const [term, list] of terms) {
+      part.push({ tenant, subject, term, list });
+      if (part.length === PART_BLOCKS) {
+        parts.push(new BlockEntries(segment.id, part, memories, idBytes));
+        part = [];
+      }
+    }
+  }
+  if (part.length > 0 || parts.length === 0) parts.push(new BlockEntries(segment.id, part, memories, idBytes));
+  return parts;
 }
 
-/** A flush's blocks, described: encoded when the batch forms (IndexEntries). */
+/** Blocks per write of a segment's flush (see writePart). */
+const PART_BLOCKS = 512;
+
+/** One block of a flush: a term's postings in one subject, as [memory index, tf] pairs. */
+interface Block {
+  tenant: string;
+  subject: string;
+  term: string;
+  list: number[];
+}
+
+/** A part of a flush's blocks, described: encoded when its batch forms (IndexEntries). */
 class BlockEntries implements IndexEntries {
   readonly bytes: number;
 
   constructor(
     private readonly segment: number,
-    private readonly groups: Map<string, Map<string, number[]>>,
+    private readonly blocks: Block[],
     private readonly memories: NewPostings[],
     private readonly idBytes: Buffer[],
   ) {
     let bytes = 0;
-    for (const [groupKey, terms] of groups) {
-      for (const [term, list] of terms) {
-        bytes += groupKey.length + term.length + 20;
-        for (let i = 0; i < list.length; i += 2) bytes += idBytes[list[i]!]!.length + 2;
-      }
+    for (const b of blocks) {
+      bytes += b.tenant.length + b.subject.length + b.term.length + 21;
+      for (let i = 0; i < b.list.length; i += 2) bytes += idBytes[b.list[i]!]!.length + 2;
     }
     this.bytes = bytes;
   }
 
   putInto(batch: BatchPuts): number {
-    let n = 0;
-    for (const [groupKey, terms] of this.groups) {
-      const cut = groupKey.indexOf('\x00');
-      const tenant = groupKey.slice(0, cut);
-      const subject = groupKey.slice(cut + 1);
-      for (const [term, list] of terms) {
-        batch.put(postingBlockKey(tenant, term, subject, this.segment), this.encode(list));
-        n += 1;
-      }
-    }
-    return n;
+    for (const b of this.blocks) batch.put(postingBlockKey(b.tenant, b.term, b.subject, this.segment), this.encode(b.list));
+    return this.blocks.length;
   }
 
   /** A block of [memory index, tf] pairs, in id order. */
