@@ -140,3 +140,25 @@ describe('pooledRandom', () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 });
+
+describe('RememberBatch with client ids', () => {
+  it('commits one subject\'s items together (their ids checked with one read), and still refuses what it must', async () => {
+    const { engine } = await engines.open();
+    const writer = (engine as unknown as { ctx: { store: { writer: { totals: { batches: number } } } } }).ctx.store.writer;
+    const forgotten = await engine.remember('t', input({ subject: 's', id: 'gone', content: 'to be forgotten' }));
+    await engine.forget('t', 's', forgotten.id!);
+    await engine.remember('t', input({ subject: 's', id: 'taken', content: 'the first' }));
+    const before = writer.totals.batches;
+    const items = [
+      ...Array.from({ length: 300 }, (_, i) => input({ subject: 's', id: `n-${i}`, content: `note ${i}` })),
+      input({ subject: 's', id: 'taken', content: 'the first' }), // the same memory again: answered, not written
+      input({ subject: 's', id: 'taken', content: 'another' }), // a different memory under a taken id
+      input({ subject: 's', id: 'gone', content: 'back again' }), // a forgotten id
+    ];
+    const res = await engine.rememberBatch('t', items, () => ({ code: 2, message: 'bug' }));
+    expect(res.succeeded).toBe(301);
+    expect(res.results!.slice(301).map((r) => r.error?.code)).toEqual([6, 9]); // ALREADY_EXISTS, FAILED_PRECONDITION
+    expect(writer.totals.batches - before).toBe(1);
+    expect((await engine.recall('t', 's', 'n-299', false)).memory?.content).toBe('note 299');
+  });
+});

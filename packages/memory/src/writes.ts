@@ -346,6 +346,14 @@ export class MemoryWriter {
       if (next === indexes.length) continue;
       sections.push(
         this.ctx.subjects.run(key, async () => {
+          // The records of the client ids, read at once: each item's check then answers from the cache without a
+          // read of its own, so the subject's items queue in one turn and commit together instead of one by one.
+          const idKeys: string[] = [];
+          for (const index of indexes.slice(next)) {
+            const input = prepared[index]!.processed.input;
+            if (input.id !== undefined) idKeys.push(memoryKey(tenant, input.subject, input.id));
+          }
+          if (idKeys.length > 1) await this.ctx.records.getMany(idKeys);
           for (const index of indexes.slice(next)) {
             try {
               apply(index, await this.applyLocked(tenant, prepared[index]!, `memories[${index}]`));
