@@ -21,13 +21,8 @@ import {
   type Store,
   type StoredMemory,
 } from '@engram/storage';
+import type { TermFrequency } from '@engram/cognition';
 import type { Logger } from '@engram/telemetry';
-
-/** A term of a memory with its frequency (a MemoryRecord's terms). */
-export interface TermFrequency {
-  term: string;
-  count: number;
-}
 
 /** A new memory's postings, carried by its write (WriteMeta.postings) until it commits. */
 export interface NewPostings {
@@ -62,6 +57,7 @@ class Segment {
   /** Whether its flush is queued (until it commits or fails). */
   flushing = false;
   private flushedWaiters: (() => void)[] = [];
+  private settledWaiters: (() => void)[] = [];
 
   constructor(
     readonly id: number,
@@ -78,16 +74,23 @@ class Segment {
     return new Promise((resolve) => this.flushedWaiters.push(resolve));
   }
 
-  flushed(): void {
-    for (const wake of this.flushedWaiters.splice(0)) wake();
+  /** Resolves when its next flush settles, committed or not. */
+  whenFlushSettled(): Promise<void> {
+    return new Promise((resolve) => this.settledWaiters.push(resolve));
+  }
+
+  flushSettled(ok: boolean): void {
+    this.flushing = false;
+    if (ok) for (const wake of this.flushedWaiters.splice(0)) wake();
+    for (const wake of this.settledWaiters.splice(0)) wake();
   }
 }
 
 /** Records read at a time when a restart rebuilds a segment from its journal. */
 const RECOVERY_PAGE = 1024;
 
-/** A posting of a segment in memory matched by a scan. */
-type Match = [segment: Segment, memory: NewPostings, tf: number];
+/** A posting of a segment in memory matched by a scan: the memory and the term's frequency in it. */
+type Match = [memory: NewPostings, tf: number];
 
 /**
  * The term index of a shard's memories, written in segments instead of a key per posting.
@@ -95,10 +98,10 @@ type Match = [segment: Segment, memory: NewPostings, tf: number];
  * A new memory's postings go to the open segment in memory when its write commits; its record names the segment,
  * and the write also puts a journal entry (one per batch: the keys of the memories it wrote), so that a restart
  * rebuilds what was not flushed from the records. A segment is sealed when it holds segmentPostings postings or is
- * segmentMaxAgeMs old, and once its last write has settled it is flushed as one write: a block per term and subject
- * (`b ␀ tenant ␀ term ␀ subject ␀ segment`, ids with term frequencies), the deletion of its journal entries and the
- * last segment number written. Until that write has committed the segment is read from memory and its blocks are
- * skipped; scans capture which segments those are when they open their LevelDB snapshot, so every posting is read
+ * segmentMaxAgeMs old, and once its last write has settled it is flushed: a block per term and subject
+ * (`b ␀ tenant ␀ term ␀ subject ␀ segment`, ids with term frequencies), in writes of PART_BLOCKS blocks, the last
+ * with the deletion of its journal entries and the last segment number written. Until that write has committed the
+ * segment is read from memory and its blocks are skipped; scans capture which segments those are when they open their LevelDB snapshot, so every posting is read
  * exactly once. Deleting a memory rewrites its blocks, once they are written (a deletion of a memory whose segment
  * is in memory seals it and waits for its flush); stores written before segments keep their one-key postings (`p`),
  * read and deleted as before.
@@ -115,8 +118,6 @@ export class PostingIndex {
   private legacy = false;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
-  /** Segments close() waits for: woken when their flush settles, committed or not. */
-  private closeWaiters: [Segment, () => void][] = [];
   /** Segment flushes queued (retries included). */
   flushes = 0;
 
@@ -184,7 +185,7 @@ export class PostingIndex {
     clearInterval(this.timer);
     if (this.open.postings > 0 || this.open.inFlight > 0) this.seal();
     const sealed = [...this.buffered.values()].filter((s) => s.sealed);
-    const done = sealed.map((s) => new Promise<void>((resolve) => this.closeWaiters.push([s, resolve])));
+    const done = sealed.map((s) => s.whenFlushSettled());
     // A flush that failed is retried now rather than by the timer.
     for (const s of sealed) if (!s.flushing) this.flushIfReady(s);
     await Promise.all(done);
@@ -290,16 +291,8 @@ export class PostingIndex {
     this.store
       .write({ ops, indexOps: parts[k], priority: this.options.flushPriority }, (ok) => {
         if (ok && !last) return this.writePart(segment, parts, k + 1);
-        segment.flushing = false;
-        if (ok) {
-          this.buffered.delete(segment.id);
-          segment.flushed();
-        }
-        for (let i = this.closeWaiters.length - 1; i >= 0; i--) {
-          if (this.closeWaiters[i]![0] !== segment) continue;
-          this.closeWaiters[i]![1]();
-          this.closeWaiters.splice(i, 1);
-        }
+        if (ok) this.buffered.delete(segment.id);
+        segment.flushSettled(ok);
       })
       .catch((err: unknown) => this.logger?.warn({ err, segment: segment.id }, 'posting segment flush failed; retrying'));
   }
@@ -330,7 +323,7 @@ export class PostingIndex {
       const s = subject ?? subjectOfBlockKey(key, termPrefixLength);
       postingBlockCodec.decode(value, (id, tf) => visit(s, id, tf));
     });
-    for (const [, m, tf] of matches) visit(m.subject, m.id, tf);
+    for (const [m, tf] of matches) visit(m.subject, m.id, tf);
   }
 
   /** The postings of a term in the segments in memory, by subject (as the blocks' keys order them), then segment. */
@@ -341,12 +334,12 @@ export class PostingIndex {
         if (m.tenant !== tenant || (subject !== undefined && m.subject !== subject)) continue;
         for (const t of m.terms) {
           if (t.term !== term) continue;
-          out.push([segment, m, t.count]);
+          out.push([m, t.count]);
           break;
         }
       }
     }
-    if (subject === undefined) out.sort((a, b) => (a[1].subject < b[1].subject ? -1 : a[1].subject > b[1].subject ? 1 : a[0].id - b[0].id));
+    if (subject === undefined) out.sort(([a], [b]) => (a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : a.segment - b.segment));
     return out;
   }
 
@@ -357,19 +350,16 @@ export class PostingIndex {
    * subject's lock, which every other writer of its blocks but a flush takes.
    */
   async deletionOps(tenant: string, records: readonly StoredMemory[]): Promise<BatchOp[]> {
-    for (let round = 0; ; round++) {
-      const waits: Promise<void>[] = [];
-      for (const r of records) {
-        const segment = r.indexSegment ? this.buffered.get(r.indexSegment) : undefined;
-        if (!segment) continue;
-        if (segment === this.open) this.seal();
-        waits.push(segment.whenFlushed());
-      }
-      if (waits.length === 0) return this.deletionOpsNow(tenant, records);
-      // A flush that fails is retried by the timer; the store has failed if it keeps failing.
-      if (round >= 100) throw new Error('posting segments could not be written');
-      await Promise.all(waits);
+    const waits: Promise<void>[] = [];
+    for (const r of records) {
+      const segment = r.indexSegment ? this.buffered.get(r.indexSegment) : undefined;
+      if (!segment) continue;
+      if (segment === this.open) this.seal();
+      // A flush that fails is retried by the timer until it commits.
+      waits.push(segment.whenFlushed());
     }
+    if (waits.length > 0) await Promise.all(waits);
+    return this.deletionOpsNow(tenant, records);
   }
 
   private deletionOpsNow(tenant: string, records: readonly StoredMemory[]): BatchOp[] {
@@ -409,14 +399,13 @@ export class PostingIndex {
  * Each id is encoded to UTF-8 once, however many blocks it is in.
  */
 function blocksOf(segment: Segment): BlockEntries[] {
-  const idBytes: Buffer[] = [];
-  const memories: NewPostings[] = [];
+  const memories = segment.memories;
+  const idBytes: Buffer[] = new Array(memories.length);
   /** `tenant ␀ subject` → term → [memory index, tf, memory index, tf, …]. */
   const groups = new Map<string, Map<string, number[]>>();
-  for (const m of segment.memories) {
-    const index = memories.length;
-    memories.push(m);
-    idBytes.push(Buffer.from(m.id));
+  for (let index = 0; index < memories.length; index++) {
+    const m = memories[index]!;
+    idBytes[index] = Buffer.from(m.id);
     const groupKey = `${m.tenant}\x00${m.subject}`;
     let terms = groups.get(groupKey);
     if (!terms) groups.set(groupKey, (terms = new Map()));
@@ -462,7 +451,7 @@ class BlockEntries implements IndexEntries {
   constructor(
     private readonly segment: number,
     private readonly blocks: Block[],
-    private readonly memories: NewPostings[],
+    private readonly memories: readonly NewPostings[],
     private readonly idBytes: Buffer[],
   ) {
     let bytes = 0;
