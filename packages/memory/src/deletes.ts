@@ -9,32 +9,31 @@ const FORGET_CHUNK = 256;
 const FORGET_IN_FLIGHT = 4;
 
 /**
- * Ops that delete a memory everywhere it is indexed but its postings (see postingDeletionOps): the record, its
- * accesses, its expiry entry and the duplicate-detection entry if that names it (r: as RecordReader reads it,
- * accesses merged). The caller holds the subject's lock.
+ * Ops that delete memories of one subject everywhere they are indexed: the record, its accesses, its learned weight,
+ * its postings, its expiry entry and the duplicate-detection entry if that names it (records: as RecordReader reads
+ * them, accesses merged). The caller holds the subject's lock, and queues the write of these ops in the same turn as
+ * this resolves (the postings' blocks are read-modify-written; see PostingIndex.deletionOps).
  */
-export function deletionOps(ctx: ShardContext, tenant: string, r: StoredMemory): BatchOp[] {
-  // The memory's learned weight goes with it, however it goes (forget, expiry).
-  const ops: BatchOp[] = [
-    { type: 'del', key: memoryKey(tenant, r.subject, r.id) },
-    { type: 'del', key: accessKey(tenant, r.subject, r.id) },
-    { type: 'del', key: weightKey(tenant, r.subject, 1, r.id) },
-  ];
-  if (r.expiresAtMs !== 0) ops.push({ type: 'del', key: expiryKey(r.expiresAtMs, tenant, r.subject, r.id) });
-  const hk = hashKey(tenant, r.subject, r.contentHash);
-  const entry = ctx.store.peek(hk);
-  if (entry && hashEntryCodec.decode(entry).id === r.id) ops.push({ type: 'del', key: hk });
-  for (const op of ops) ctx.freed.note(op.key);
-  return ops;
-}
-
-/**
- * Ops that remove the postings of memories of one subject that the write queued next deletes: queue it in the same
- * turn as this resolves (see PostingIndex.deletionOps). The caller holds the subject's lock.
- */
-export async function postingDeletionOps(ctx: ShardContext, tenant: string, records: readonly StoredMemory[]): Promise<BatchOp[]> {
+export async function deletionOps(ctx: ShardContext, tenant: string, records: readonly StoredMemory[]): Promise<BatchOp[]> {
   if (records.length === 0) return [];
-  const ops = await ctx.postings.deletionOps(tenant, records);
+  const postings = ctx.postings.deletionOps(tenant, records);
+  const ops: BatchOp[] = [];
+  for (const r of records) {
+    // The memory's learned weight goes with it, however it goes (forget, expiry).
+    ops.push(
+      { type: 'del', key: memoryKey(tenant, r.subject, r.id) },
+      { type: 'del', key: accessKey(tenant, r.subject, r.id) },
+      { type: 'del', key: weightKey(tenant, r.subject, 1, r.id) },
+    );
+    if (r.expiresAtMs !== 0) ops.push({ type: 'del', key: expiryKey(r.expiresAtMs, tenant, r.subject, r.id) });
+  }
+  ops.push(...(await postings));
+  // Read after the wait: a hash entry names the last memory written with its content.
+  for (const r of records) {
+    const hk = hashKey(tenant, r.subject, r.contentHash);
+    const entry = ctx.store.peek(hk);
+    if (entry && hashEntryCodec.decode(entry).id === r.id) ops.push({ type: 'del', key: hk });
+  }
   for (const op of ops) if (op.type === 'del') ctx.freed.note(op.key);
   return ops;
 }
@@ -72,11 +71,10 @@ export async function forgetMemory(ctx: ShardContext, tenant: string, subject: s
       const now = ctx.clock.now();
       const key = memoryKey(tenant, subject, id);
       const r = await ctx.records.get(key);
-      const ops = r ? deletionOps(ctx, tenant, r) : [];
+      const ops = r ? await deletionOps(ctx, tenant, [r]) : [];
       // A weight may outlive its memory's record only if the record is already gone; delete it either way.
       ops.push(...tombstoneOps(ctx, tenant, subject, id, now));
       if (!r) ops.push({ type: 'del', key: weightKey(tenant, subject, 1, id) });
-      if (r) ops.push(...(await postingDeletionOps(ctx, tenant, [r])));
       const done = queueWrite(
         ctx,
         tenant,
@@ -110,9 +108,8 @@ export async function forgetSubject(ctx: ShardContext, tenant: string, subject: 
     for await (const page of recordPages(ctx.store, subjectMemoryPrefix(tenant, subject), FORGET_CHUNK)) {
       const hold = ctx.counters.hold(tenant, subject);
       try {
-        const ops: BatchOp[] = [];
-        for (const r of page) ops.push(...deletionOps(ctx, tenant, r), ...tombstoneOps(ctx, tenant, subject, r.id, now));
-        ops.push(...(await postingDeletionOps(ctx, tenant, page)));
+        const ops = await deletionOps(ctx, tenant, page);
+        for (const r of page) ops.push(...tombstoneOps(ctx, tenant, subject, r.id, now));
         queued.push(
           queueWrite(
             ctx,

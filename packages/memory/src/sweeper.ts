@@ -12,7 +12,7 @@ import {
   type StoredMemory,
 } from '@engram/storage';
 import { queueWrite, subjectLockKey, type ShardContext } from './context.js';
-import { deletionOps, postingDeletionOps, removal } from './deletes.js';
+import { deletionOps, removal } from './deletes.js';
 
 /** Most sweep steps per run, so one run is bounded even when much expires at once. */
 const MAX_STEPS = 1000;
@@ -93,7 +93,6 @@ export class RetentionSweeper {
             const mk = memoryKey(tenant, subject, ref.id);
             const r = await ctx.records.get(mk);
             if (r && r.expiresAtMs !== 0 && r.expiresAtMs <= now && expiryKey(r.expiresAtMs, tenant, subject, r.id) === k) {
-              ops.push(...deletionOps(ctx, tenant, r));
               deleted.push(r);
               deltas.push(removal(tenant, r));
               published.push([mk, undefined]);
@@ -104,7 +103,7 @@ export class RetentionSweeper {
             }
           }
           ctx.freed.note(keys[keys.length - 1]!);
-          ops.push(...(await postingDeletionOps(ctx, tenant, deleted)));
+          ops.push(...(await deletionOps(ctx, tenant, deleted)));
           commits.push(queueWrite(ctx, tenant, subject, { ops, priority: MAINTENANCE_PRIORITY, meta: { deltas, holds: [hold] } }, published));
         } catch (err) {
           hold.release();

@@ -51,7 +51,7 @@ import {
 } from '@engram/storage';
 import { queueWrite, subjectLockKey, type ShardContext } from './context.js';
 import type { CounterDelta } from './counters.js';
-import { deletionOps, postingDeletionOps, removal } from './deletes.js';
+import { deletionOps, removal } from './deletes.js';
 import { isLive, patchRecord, recordPages, scanRecords } from './records.js';
 import { expiryMoves } from './writes.js';
 
@@ -298,7 +298,6 @@ export class ThoughtStore {
           const key = memoryKey(tenant, subject, r.id);
           if (!isLive(r, now)) {
             expired += 1;
-            ops.push(...deletionOps(ctx, tenant, r));
             deleted.push(r);
             deltas.push(removal(tenant, r));
             published.push([key, undefined]);
@@ -320,8 +319,8 @@ export class ThoughtStore {
           deltas.push({ tenant, subject, memories: 0, length: 0, layers: [[r.layer, -1], [Layer.ETERNAL, 1]] });
           published.push([key, updated]);
         }
-        if (!req.dryRun && ops.length > 0) {
-          ops.push(...(await postingDeletionOps(ctx, tenant, deleted)));
+        if (!req.dryRun && (ops.length > 0 || deleted.length > 0)) {
+          ops.push(...(await deletionOps(ctx, tenant, deleted)));
           const hold = ctx.counters.hold(tenant, subject);
           try {
             commits.push(queueWrite(ctx, tenant, subject, { ops, priority: MAINTENANCE_PRIORITY + 1, meta: { deltas, holds: [hold] } }, published));
