@@ -90,21 +90,10 @@ export const EMPTY = new Uint8Array(0);
 export const postingBlockCodec = {
   /** ids with their term frequencies, in that order (the caller sorts them). */
   encode(ids: readonly string[], tf: ArrayLike<number>): Uint8Array {
-    let size = varintBytes(ids.length);
-    for (let i = 0; i < ids.length; i++) {
-      const len = Buffer.byteLength(ids[i]!);
-      size += varintBytes(len) + len + varintBytes(tf[i]!);
-    }
-    const out = Buffer.allocUnsafe(size);
-    let pos = putVarint(out, 0, ids.length);
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i]!;
-      const len = Buffer.byteLength(id);
-      pos = putVarint(out, pos, len);
-      pos += out.write(id, pos, len, 'utf8');
-      pos = putVarint(out, pos, tf[i]!);
-    }
-    return out;
+    return postingBlockCodec.encodeBytes(
+      ids.map((id) => Buffer.from(id)),
+      tf,
+    );
   },
 
   /** Like encode, for ids already encoded to UTF-8. */

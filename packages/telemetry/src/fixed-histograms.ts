@@ -1,4 +1,5 @@
 import { ValueType, type Attributes, type HrTime } from '@opentelemetry/api';
+import { hrTime } from '@opentelemetry/core';
 import {
   AggregationTemporality,
   DataPointType,
@@ -21,11 +22,6 @@ interface Series {
 
 /** Attribute values by position (e.g. service, method, code) → series, as nested maps: no key is built per record. */
 type Tree = Map<string, Tree | Series>;
-
-function hrTime(ms = performance.timeOrigin + performance.now()): HrTime {
-  const seconds = Math.floor(ms / 1000);
-  return [seconds, Math.round((ms - seconds * 1000) * 1e6)];
-}
 
 /**
  * A histogram with explicit buckets and fixed attribute names, aggregated here rather than by the OpenTelemetry
