@@ -269,7 +269,9 @@ export class PostingIndex {
     if (!segment.sealed || segment.flushing || segment.inFlight > 0 || this.closed) return;
     segment.flushing = true;
     this.flushes += 1;
-    this.writePart(segment, blocksOf(segment), 0);
+    // Grouped into blocks in a turn of its own: flushIfReady runs where a write settles, before its callers resume,
+    // and grouping a segment takes milliseconds.
+    setImmediate(() => this.writePart(segment, blocksOf(segment), 0));
   }
 
   /**
