@@ -260,11 +260,16 @@ async function subjectTextCandidates(
     const loose = new MemoryColumns(keys.length);
     if (held && found && hits > 0) {
       const columns = held.columns;
+      // A write not yet committed is what a read sees (the store's overlay), not the cached record: which of the
+      // subject's memories have one is found with one walk over the pending keys when there are fewer of them than
+      // hits to check (most queries, while writes commit), else by looking each hit up.
       const pending = ctx.records.writesPending;
+      const pendingIds = pending ? ctx.records.pendingIds(keyPrefix, hits) : undefined;
+      const check = pending && pendingIds?.size !== 0;
       for (let c = 0; c < hits; c++) {
         const row = found.rows[c]!;
-        // A write not yet committed is what a read sees (the store's overlay), not the cached record.
-        const written = pending ? ctx.records.pending(keyPrefix + columns.ids[row]!) : undefined;
+        const id = columns.ids[row]!;
+        const written = check && (pendingIds === undefined || pendingIds.has(id)) ? ctx.records.pending(keyPrefix + id) : undefined;
         if (written !== undefined) pushRecord(out, loose, written ?? undefined, found.tf.subarray(c * n, c * n + n), q, nowMs, asOfMs);
         else if (matchesFilters(columns, row, q, nowMs, asOfMs)) out.push(columns, row, found.tf, c * n);
       }

@@ -87,6 +87,17 @@ export class RecordReader {
   }
 
   /**
+   * The ids, under a subject's memory-key prefix, of the memories whose record or accesses a pending write is
+   * changing (those that pending() may answer for): one walk over the pending keys, for a caller about to check more
+   * memories than that. Undefined when there are more pending keys than `checks` (looking each up is then cheaper).
+   */
+  pendingIds(keyPrefix: string, checks: number): Set<string> | undefined {
+    const writer = this.store.writer;
+    if (writer.pendingKeys > checks) return undefined;
+    return new Set(writer.pendingKeys === 0 ? [] : writer.pendingSuffixes([keyPrefix, accessKeyOf(keyPrefix)]));
+  }
+
+  /**
    * The pending value of a memory (see Store.writer.read), its accesses merged in: a record, null if deleted,
    * undefined if neither its record nor its accesses are pending (a pending access alone is merged into the
    * cached record, or reads as undefined when that is not cached).

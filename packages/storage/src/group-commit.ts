@@ -139,6 +139,28 @@ export class GroupCommitWriter<M = unknown> {
     return this.overlay.get(key)?.value;
   }
 
+  /** How many keys have a pending value (see read). */
+  get pendingKeys(): number {
+    return this.overlay.size;
+  }
+
+  /**
+   * The keys with a pending value that start with one of prefixes, each without that prefix, in no order: one walk
+   * over every pending key.
+   */
+  pendingSuffixes(prefixes: readonly string[]): string[] {
+    const out: string[] = [];
+    for (const key of this.overlay.keys()) {
+      for (const prefix of prefixes) {
+        if (key.startsWith(prefix)) {
+          out.push(key.slice(prefix.length));
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
   /**
    * Resolves when the write's batch is durable (per the sync option); rejects if it could not be written.
    * onSettled, if given, is called once just before the promise settles (also when the write is refused): work
