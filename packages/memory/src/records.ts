@@ -28,6 +28,23 @@ function arrayBytes(n: number): number {
 }
 
 /**
+ * Heap bytes of a record's terms (their array and strings), kept per terms array: a memory's reinforced or merged
+ * record is a new object holding the same terms (never changed once made), and the cache sizes every record it
+ * takes, which tested each term's string again.
+ */
+const termsBytesOf = new WeakMap<StoredMemory['terms'], number>();
+
+function termsBytes(terms: StoredMemory['terms']): number {
+  let n = termsBytesOf.get(terms);
+  if (n === undefined) {
+    n = arrayBytes(terms.length);
+    for (const t of terms) n += TERM_BYTES + stringHeapBytes(t.term);
+    termsBytesOf.set(terms, n);
+  }
+  return n;
+}
+
+/**
  * The memory a decoded record takes, for the byte-bounded cache: its V8 heap bytes as measured with
  * v8.getHeapStatistics (records.test.ts checks it against the heap for several shapes of record), plus, for a
  * record with a payload, the bytes that the payload (a view into the record's encoded bytes) keeps alive outside
@@ -42,12 +59,11 @@ export function recordSize(r: StoredMemory): number {
     stringHeapBytes(r.content) +
     stringHeapBytes(r.versionNode) +
     stringHeapBytes(r.contentHash);
-  n += arrayBytes(r.tags.length) + arrayBytes(r.keywords.length) + arrayBytes(r.evidenceIds.length) + arrayBytes(r.terms.length);
+  n += arrayBytes(r.tags.length) + arrayBytes(r.keywords.length) + arrayBytes(r.evidenceIds.length) + termsBytes(r.terms);
   n += arrayBytes(r.embedding.length) + arrayBytes(r.recentAccessMs.length);
   for (const t of r.tags) n += stringHeapBytes(t);
   for (const k of r.keywords) n += stringHeapBytes(k);
   for (const e of r.evidenceIds) n += stringHeapBytes(e);
-  for (const t of r.terms) n += TERM_BYTES + stringHeapBytes(t.term);
   for (const k in r.attributes) n += ATTRIBUTE_BYTES + k.length + stringHeapBytes(r.attributes[k]!);
   // A payload is a view into the record's encoded bytes and keeps them alive: the payload and, roughly, the rest
   // of the encoding (content, terms, the fixed fields).
