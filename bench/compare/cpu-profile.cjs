@@ -3,6 +3,10 @@
 //
 // - SIGUSR2, first time: starts V8's sampling CPU profiler (500 µs); next time: stops it and writes the profile to
 //   $ENGRAM_BENCH_PROFILE_DIR/<service>-<pid>-<n>.cpuprofile (Chrome DevTools format).
+// - SIGURG: records a stage timeline for $ENGRAM_BENCH_TIMELINE_MS (default 300) ms: every stage mark of the
+//   process (@engram/telemetry's stageMark: calls read and answered, internal batches, commits) and every GC pause,
+//   timed in epoch microseconds so that the processes' files line up, then writes
+//   $ENGRAM_BENCH_PROFILE_DIR/<service>-<pid>-timeline-<n>.json ({ service, pid, startUs, endUs, events: [[us, stage, n]] }).
 // - SIGWINCH: collects garbage, then writes $ENGRAM_BENCH_PROFILE_DIR/<service>-<pid>-memory-<n>.json with
 //   process.memoryUsage() before and after that collection, V8's heap spaces and, when the process started with
 //   ENGRAM_BENCH_HEAP_SAMPLING=1, the sampling heap profile (live allocations by allocating stack since start).
@@ -43,6 +47,29 @@ if (dir) {
       current.disconnect();
       if (!err) put(`${service}-${process.pid}-${cpuSeq++}.cpuprofile`, JSON.stringify(result.profile));
     });
+  });
+
+  // Stage timeline (SIGURG): a recorder on globalThis for the window, then the file.
+  const RECORDER = Symbol.for('engram.stageTimeline');
+  const { performance, PerformanceObserver } = require('node:perf_hooks');
+  const epochUs = () => Math.round((performance.timeOrigin + performance.now()) * 1000);
+  let timelineSeq = 0;
+  process.on('SIGURG', () => {
+    if (globalThis[RECORDER]) return;
+    const events = [];
+    const startUs = epochUs();
+    globalThis[RECORDER] = { mark: (stage, n) => events.push([epochUs(), stage, n]) };
+    // A GC pause is recorded when it ends, at its start time, with its length in µs.
+    const gc = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) events.push([Math.round((performance.timeOrigin + e.startTime) * 1000), 'gc', Math.round(e.duration * 1000)]);
+    });
+    gc.observe({ entryTypes: ['gc'] });
+    setTimeout(() => {
+      delete globalThis[RECORDER];
+      gc.disconnect();
+      events.sort((a, b) => a[0] - b[0]);
+      put(`${service}-${process.pid}-timeline-${timelineSeq++}.json`, JSON.stringify({ service, pid: process.pid, startUs, endUs: epochUs(), events }));
+    }, Number(process.env.ENGRAM_BENCH_TIMELINE_MS ?? 300)).unref();
   });
 
   // The heap session connects at start only when sampling (an idle process carries no inspector session).

@@ -45,6 +45,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { cpuSeconds, dirBytes, memoryStatus } from '../proc.mjs';
+import { analyzeTimeline, STAGES } from './timeline.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const here = join(root, 'bench/compare');
@@ -298,9 +299,11 @@ async function startCluster(name, { shards, heapSampling = false }) {
     ...CLUSTER_ENV,
     ENGRAM_LOCAL_SHARDS: String(shards),
     ENGRAM_LOCAL_DATA_DIR: dataDir,
-    // The on-demand profiler (idle until SIGUSR2); --cpu-prof itself is not allowed in NODE_OPTIONS.
+    // The on-demand profiler and stage timeline (idle until SIGUSR2 / SIGURG); --cpu-prof itself is not allowed in
+    // NODE_OPTIONS.
     NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${PRELOAD}`.trim(),
     ENGRAM_BENCH_PROFILE_DIR: join(dirs.profiles, 'incoming'),
+    ENGRAM_BENCH_TIMELINE_MS: String(TIMELINE_MS),
     ...(heapSampling ? { ENGRAM_BENCH_HEAP_SAMPLING: '1' } : {}),
   };
   const errLog = openSync(join(dirs.logs, `${name}-launcher.err`), 'w');
@@ -593,6 +596,46 @@ async function profiled(name, targets, fn) {
     }
   }
   return { result, files };
+}
+
+/** Loads whose calls the gateway coalesces: their misses also get a stage timeline (timeline.mjs). */
+const TIMELINE_SCENARIOS = new Set(['engram-remember', 'engram-recall']);
+/** How long a timeline records (cpu-profile.cjs, ENGRAM_BENCH_TIMELINE_MS) and when in its run it starts. */
+const TIMELINE_MS = 300;
+const TIMELINE_RUN = '4s';
+const TIMELINE_AT_MS = 2500;
+
+/**
+ * A stage timeline of `targets` ({gateway, <shard>}: pids) during fn's load: SIGURG to cpu-profile.cjs in each,
+ * TIMELINE_AT_MS into the run, then their timeline files, analysed. Null when a file did not come.
+ */
+async function timelined(name, targets, fn) {
+  const incoming = join(dirs.profiles, 'incoming');
+  mkdirSync(incoming, { recursive: true });
+  const before = new Set(readdirSync(incoming));
+  const run = fn();
+  await sleep(TIMELINE_AT_MS);
+  for (const pid of Object.values(targets)) process.kill(pid, 'SIGURG');
+  await run;
+  const files = {};
+  const deadline = Date.now() + 10_000;
+  while (Object.keys(files).length < Object.keys(targets).length && Date.now() < deadline) {
+    await sleep(100);
+    for (const f of readdirSync(incoming)) {
+      if (before.has(f) || !f.includes('-timeline-')) continue;
+      for (const [label, pid] of Object.entries(targets)) {
+        if (f.includes(`-${pid}-`) && !files[label]) {
+          const dest = join(dirs.profiles, `${name}-${label}-timeline.json`);
+          renameSync(join(incoming, f), dest);
+          files[label] = dest;
+        }
+      }
+    }
+  }
+  const [gatewayLabel, shardLabel] = Object.keys(targets);
+  if (!files[gatewayLabel] || !files[shardLabel]) return null;
+  const read = (f) => JSON.parse(readFileSync(f, 'utf8'));
+  return { files: Object.fromEntries(Object.entries(files).map(([k, f]) => [k, rel(f)])), ...analyzeTimeline(read(files[gatewayLabel]), read(files[shardLabel])) };
 }
 
 function area(url, fn) {
@@ -904,10 +947,16 @@ try {
     for (const name of missedScenarios) {
       log(`\nprofiling ${name} (a dedicated rerun, gateway and ${shard0.id} under the CPU profiler) ...`);
       const who = { gateway: cmp.pids['gateway-0'], [shard0.id]: cmp.pids[shard0.id] };
+      const timeline = TIMELINE_SCENARIOS.has(name)
+        ? await timelined(name, who, () => loadgen({ ...common, ...scenarios[name]('t'), duration: TIMELINE_RUN }, { quiet: true }))
+        : null;
+      if (timeline) {
+        log(`  stage timeline (${TIMELINE_MS} ms, ${timeline.batches} internal batches of ~${timeline.callsPerBatch} calls, cycle ${fmtMs(timeline.cycleMs)} ms, overlap ${(timeline.overlap * 100).toFixed(0)}%): ${timeline.stages.filter((x) => x.medianMs !== null).map((x) => `${x.key} ${fmtMs(x.medianMs)}`).join(', ')} ms`);
+      }
       const { result, files } = await profiled(name, who, () =>
         measure({ ...common, ...scenarios[name](`p`), name: `${name}-profiled`, duration: cfg.duration }, watched, cmp),
       );
-      const entry = { scenario: name, rps: result.rps, p99: result.p99, cores: result.cores, processes: {} };
+      const entry = { scenario: name, rps: result.rps, p99: result.p99, cores: result.cores, processes: {}, timeline };
       for (const [label, file] of Object.entries(files)) entry.processes[label] = { file: rel(file), ...summarizeProfile(file) };
       profiles.push(entry);
       log(`  under the profiler: ${fmt(result.rps)}/s, p99 ${fmtMs(result.p99)} ms`);
@@ -1229,6 +1278,21 @@ function markdown() {
     L.push('Each is a dedicated rerun of the load with the gateway and the shard under V8\'s sampling profiler (500 µs, started and stopped by SIGUSR2 through `bench/compare/cpu-profile.cjs`). Shares are of each process\'s busy (non-idle) samples.', '');
     for (const p of profiles) {
       L.push(`### ${LABELS[p.scenario] ?? p.scenario}`, '');
+      const t = p.timeline;
+      if (t) {
+        L.push(
+          `Stage timeline (\`bench/compare/timeline.mjs\`; a ${TIMELINE_RUN} rerun without the profiler, ${TIMELINE_MS} ms of stage marks from the gateway and the shard: ${Object.values(t.files).map((f) => `\`${f}\``).join(', ')}): ${t.batches} internal batches of ~${fmt(t.callsPerBatch ?? 0)} calls, one cycle every ${fmtMs(t.cycleMs)} ms (median); more than one batch out ${(t.overlap * 100).toFixed(0)}% of the time${t.overlap > 0.05 ? ' (stages are approximate when batches overlap)' : ''}.`,
+          '',
+          '| Stage | median ms | batches |',
+          '|---|---|---|',
+        );
+        for (const x of t.stages) L.push(`| ${x.label} | ${x.medianMs === null ? 'n/a' : fmtMs(x.medianMs)} | ${x.batches} |`);
+        L.push(
+          '',
+          `In the window: GC pauses gateway ${t.gc.gateway.count} (${fmtMs(t.gc.gateway.totalMs)} ms, longest ${fmtMs(t.gc.gateway.maxMs)}), shard ${t.gc.shard.count} (${fmtMs(t.gc.shard.totalMs)} ms, longest ${fmtMs(t.gc.shard.maxMs)}); LevelDB writes ${t.commits.count} (median ${t.commits.medianMs === null ? 'n/a' : fmtMs(t.commits.medianMs)} ms, longest ${fmtMs(t.commits.maxMs)} ms, ~${fmt(t.commits.writesMedian ?? 0)} writes each).`,
+          '',
+        );
+      }
       L.push(`Under the profiler: ${fmt(p.rps)} OK calls/s, p99 ${fmtMs(p.p99)} ms; CPU during the rerun: ${Object.entries(p.cores).filter(([, c]) => c >= 0.05).map(([k, c]) => `${k} ${c.toFixed(2)}`).join(', ')} cores.`, '');
       for (const [label, s] of Object.entries(p.processes)) {
         L.push(`**${label}** (\`${s.file}\`): busy ${(s.busyShare * 100).toFixed(0)}% of the window (${s.cores.toFixed(2)} cores of JS-thread time).`, '');

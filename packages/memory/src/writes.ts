@@ -35,6 +35,7 @@ import { queueWrite, subjectLockKey, type ShardContext } from './context.js';
 import { RecentHashes } from './recent-hashes.js';
 import { withAccessStats } from './records.js';
 import type { Hold } from './counters.js';
+import { stageMark } from '@engram/telemetry';
 
 const deflate = promisify(deflateRaw);
 const NO_PAYLOAD = Buffer.alloc(0);
@@ -368,7 +369,9 @@ export class MemoryWriter {
     // Not kept alive while the commits are awaited.
     prepared.fill(undefined);
     bySubject.clear();
+    stageMark('write.queued', inputs.length);
     const outcomes = await Promise.allSettled(commits);
+    stageMark('write.committed', inputs.length);
     outcomes.forEach((o, i) => {
       if (o.status === 'rejected') fail(committing[i]!, o.reason);
     });

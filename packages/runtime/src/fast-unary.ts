@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import http2, { type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import { Metadata, status, type MethodDefinition, type sendUnaryData, type ServerUnaryCall, type ServiceError } from '@grpc/grpc-js';
+import { stageMark } from '@engram/telemetry';
 
 /** A grpc-js unary handler (as instrumentService and InFlightLimit produce them). */
 export type UnaryHandler = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => void;
@@ -117,6 +118,7 @@ function sendStatus(stream: ServerHttp2Stream, code: number, details: string, me
 
 function sendMessage(stream: ServerHttp2Stream, message: Buffer): void {
   if (stream.destroyed || stream.closed || stream.headersSent) return;
+  stageMark('call.out', message.length);
   try {
     stream.respond({ [HTTP2_HEADER_STATUS]: 200, [HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc+proto' }, { waitForTrailers: true, sendDate: false } as http2.ServerStreamResponseOptions);
     stream.once('wantTrailers', () => {
@@ -259,6 +261,7 @@ export class FastUnaryServer {
     });
 
     stream.on('end', () => {
+      stageMark('call.in');
       if (refused || finished) return;
       const body = chunks ? Buffer.concat(chunks, received) : first;
       first = null;

@@ -1,6 +1,6 @@
 import type { ClassicLevel } from 'classic-level';
 import { context, SpanKind, SpanStatusCode, trace, type Context, type Link } from '@opentelemetry/api';
-import { nodeMetrics, tracer } from '@engram/telemetry';
+import { nodeMetrics, stageMark, tracer } from '@engram/telemetry';
 import { resourceExhausted, unavailable } from '@engram/protocol';
 import { WriteBatch } from './write-batch.js';
 
@@ -306,7 +306,9 @@ export class GroupCommitWriter<M = unknown> {
         else if (w.indexOps !== undefined) opCount += w.indexOps.putInto(writeBatch);
       }
       opCount += addOps(writeBatch, extra);
+      stageMark('commit.start', batch.length);
       await writeBatch.write(this.options.sync);
+      stageMark('commit.end', batch.length);
     } catch (err) {
       ok = false;
       failure = err;

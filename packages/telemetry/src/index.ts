@@ -1,3 +1,4 @@
 export * from './logger.js';
 export * from './otel.js';
 export * from './metrics.js';
+export * from './stage-marks.js';

@@ -2,6 +2,7 @@ import { context, type Context } from '@opentelemetry/api';
 import type { InternalCall, NodeClient } from '@engram/cluster-client';
 import { encodeVarint, EngramError, readVarint, scanFields, WIRE_LEN, WIRE_VARINT } from '@engram/protocol';
 import { status } from '@grpc/grpc-js';
+import { stageMark } from '@engram/telemetry';
 
 export interface CoalescerOptions {
   /** Internal calls in flight per (shard, tenant) before further requests wait to go as one batch (0 = off). */
@@ -189,12 +190,14 @@ export class Coalescer {
       }
       call = { tenant: first.call.tenant, deadlineMs: latest, idempotent };
     }
+    stageMark('batch.send', items.length);
     const request = single ? first.bytes : Buffer.concat(items.map((w) => this.method.item(w.bytes)));
     // The batch is part of the first request's trace.
     context
       .with(first.context, () => shard.raw(single ? this.method.single : this.method.batch, request, call))
       .then(
         (response) => {
+          stageMark('batch.back', items.length);
           if (single) return first.resolve(response);
           const results = splitBatchResponse(response, items.length, this.method.fieldName);
           items.forEach((w, i) => {
