@@ -1281,7 +1281,7 @@ function markdown() {
       const t = p.timeline;
       if (t) {
         L.push(
-          `Stage timeline (\`bench/compare/timeline.mjs\`; a ${TIMELINE_RUN} rerun without the profiler, ${TIMELINE_MS} ms of stage marks from the gateway and the shard: ${Object.values(t.files).map((f) => `\`${f}\``).join(', ')}): ${t.batches} internal batches of ~${fmt(t.callsPerBatch ?? 0)} calls, one cycle every ${fmtMs(t.cycleMs)} ms (median); more than one batch out ${(t.overlap * 100).toFixed(0)}% of the time${t.overlap > 0.05 ? ' (stages are approximate when batches overlap)' : ''}.`,
+          `Stage timeline (\`bench/compare/timeline.mjs\`; a ${TIMELINE_RUN.replace(/(\d)([a-z])/, '$1 $2')} rerun without the profiler, ${TIMELINE_MS} ms of stage marks from the gateway and the shard: ${Object.values(t.files).map((f) => `\`${f}\``).join(', ')}): ${t.batches} internal batches of ~${fmt(t.callsPerBatch ?? 0)} calls, one cycle every ${fmtMs(t.cycleMs)} ms (median); more than one batch out ${(t.overlap * 100).toFixed(0)}% of the time${t.overlap > 0.05 ? ' (stages are approximate when batches overlap)' : ''}.`,
           '',
           '| Stage | median ms | batches |',
           '|---|---|---|',
@@ -1289,7 +1289,7 @@ function markdown() {
         for (const x of t.stages) L.push(`| ${x.label} | ${x.medianMs === null ? 'n/a' : fmtMs(x.medianMs)} | ${x.batches} |`);
         L.push(
           '',
-          `In the window: GC pauses gateway ${t.gc.gateway.count} (${fmtMs(t.gc.gateway.totalMs)} ms, longest ${fmtMs(t.gc.gateway.maxMs)}), shard ${t.gc.shard.count} (${fmtMs(t.gc.shard.totalMs)} ms, longest ${fmtMs(t.gc.shard.maxMs)}); LevelDB writes ${t.commits.count} (median ${t.commits.medianMs === null ? 'n/a' : fmtMs(t.commits.medianMs)} ms, longest ${fmtMs(t.commits.maxMs)} ms, ~${fmt(t.commits.writesMedian ?? 0)} writes each).`,
+          `In the window: GC pauses gateway ${t.gc.gateway.count} (${fmtMs(t.gc.gateway.totalMs)} ms, longest ${fmtMs(t.gc.gateway.maxMs)} ms), shard ${t.gc.shard.count} (${fmtMs(t.gc.shard.totalMs)} ms, longest ${fmtMs(t.gc.shard.maxMs)} ms); ${t.commits.count ? `LevelDB writes ${t.commits.count} (median ${fmtMs(t.commits.medianMs)} ms, longest ${fmtMs(t.commits.maxMs)} ms, ~${fmt(t.commits.writesMedian ?? 0)} writes each)` : 'no LevelDB write'}.`,
           '',
         );
       }
