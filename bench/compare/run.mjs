@@ -571,30 +571,46 @@ function machineInfo() {
 // ---------------------------------------------------------------------------------------------------------------
 // Profiles
 // ---------------------------------------------------------------------------------------------------------------
-/** Profiles `targets` ({label: pid}) while fn runs (SIGUSR2 to start and stop cpu-profile.cjs's profiler). */
-async function profiled(name, targets, fn) {
+/**
+ * The files that cpu-profile.cjs writes into profiles/incoming for `targets` ({label: pid}) after `before` (the names
+ * there before the signal), named like `-<pid>-` and matching `kind`: each moved to profiles/<destOf(label)>. Waits
+ * up to timeoutMs for all of them; returns those that came, by label.
+ */
+async function collectFiles(before, targets, kind, destOf, timeoutMs) {
   const incoming = join(dirs.profiles, 'incoming');
-  mkdirSync(incoming, { recursive: true });
-  const before = new Set(readdirSync(incoming));
-  for (const pid of Object.values(targets)) process.kill(pid, 'SIGUSR2');
-  await sleep(200);
-  const result = await fn();
-  for (const pid of Object.values(targets)) process.kill(pid, 'SIGUSR2');
   const files = {};
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + timeoutMs;
   while (Object.keys(files).length < Object.keys(targets).length && Date.now() < deadline) {
-    await sleep(200);
+    await sleep(100);
     for (const f of readdirSync(incoming)) {
-      if (before.has(f) || !f.endsWith('.cpuprofile')) continue;
+      if (before.has(f) || !kind(f)) continue;
       for (const [label, pid] of Object.entries(targets)) {
         if (f.includes(`-${pid}-`) && !files[label]) {
-          const dest = join(dirs.profiles, `${name}-${label}.cpuprofile`);
+          const dest = join(dirs.profiles, destOf(label));
           renameSync(join(incoming, f), dest);
           files[label] = dest;
         }
       }
     }
   }
+  return files;
+}
+
+/** The names in profiles/incoming now (created if missing): what a signal's files are told apart from. */
+function incomingNow() {
+  const incoming = join(dirs.profiles, 'incoming');
+  mkdirSync(incoming, { recursive: true });
+  return new Set(readdirSync(incoming));
+}
+
+/** Profiles `targets` ({label: pid}) while fn runs (SIGUSR2 to start and stop cpu-profile.cjs's profiler). */
+async function profiled(name, targets, fn) {
+  const before = incomingNow();
+  for (const pid of Object.values(targets)) process.kill(pid, 'SIGUSR2');
+  await sleep(200);
+  const result = await fn();
+  for (const pid of Object.values(targets)) process.kill(pid, 'SIGUSR2');
+  const files = await collectFiles(before, targets, (f) => f.endsWith('.cpuprofile'), (label) => `${name}-${label}.cpuprofile`, 20_000);
   return { result, files };
 }
 
@@ -610,28 +626,12 @@ const TIMELINE_AT_MS = 2500;
  * TIMELINE_AT_MS into the run, then their timeline files, analysed. Null when a file did not come.
  */
 async function timelined(name, targets, fn) {
-  const incoming = join(dirs.profiles, 'incoming');
-  mkdirSync(incoming, { recursive: true });
-  const before = new Set(readdirSync(incoming));
+  const before = incomingNow();
   const run = fn();
   await sleep(TIMELINE_AT_MS);
   for (const pid of Object.values(targets)) process.kill(pid, 'SIGURG');
   await run;
-  const files = {};
-  const deadline = Date.now() + 10_000;
-  while (Object.keys(files).length < Object.keys(targets).length && Date.now() < deadline) {
-    await sleep(100);
-    for (const f of readdirSync(incoming)) {
-      if (before.has(f) || !f.includes('-timeline-')) continue;
-      for (const [label, pid] of Object.entries(targets)) {
-        if (f.includes(`-${pid}-`) && !files[label]) {
-          const dest = join(dirs.profiles, `${name}-${label}-timeline.json`);
-          renameSync(join(incoming, f), dest);
-          files[label] = dest;
-        }
-      }
-    }
-  }
+  const files = await collectFiles(before, targets, (f) => f.includes('-timeline-'), (label) => `${name}-${label}-timeline.json`, 10_000);
   const [gatewayLabel, shardLabel] = Object.keys(targets);
   if (!files[gatewayLabel] || !files[shardLabel]) return null;
   const read = (f) => JSON.parse(readFileSync(f, 'utf8'));
@@ -716,20 +716,9 @@ function summarizeProfile(file, top = 12) {
  * by package), from V8's sampling heap profiler.
  */
 async function memorySnapshot(label, pid) {
-  const incoming = join(dirs.profiles, 'incoming');
-  mkdirSync(incoming, { recursive: true });
-  const before = new Set(readdirSync(incoming));
+  const before = incomingNow();
   process.kill(pid, 'SIGWINCH');
-  const deadline = Date.now() + 60_000;
-  let file = null;
-  while (!file && Date.now() < deadline) {
-    await sleep(250);
-    const f = readdirSync(incoming).find((x) => !before.has(x) && x.includes(`-${pid}-memory-`) && x.endsWith('.json'));
-    if (f) {
-      file = join(dirs.profiles, `${label}-memory.json`);
-      renameSync(join(incoming, f), file);
-    }
-  }
+  const file = (await collectFiles(before, { shard: pid }, (f) => f.includes('-memory-') && f.endsWith('.json'), () => `${label}-memory.json`, 60_000)).shard;
   if (!file) return null;
   const m = JSON.parse(readFileSync(file, 'utf8'));
   const out = { file: rel(file), before: m.before, after: m.after, spaces: m.heapSpaces.filter((x) => x.space_used_size > 4 * 2 ** 20).map((x) => ({ name: x.space_name, used: x.space_used_size, size: x.space_size })) };
