@@ -142,6 +142,10 @@ async function settle(pid, minMs, maxMs) {
 }
 /** How long the growth measurements wait after a load before reading the shard's resident memory at rest (past its 2 s idle collection). */
 const REST_MS = 4000;
+/** The longest wait, each round, for the shard and etcd to go quiet after the write loads before the reads. */
+const READ_SETTLE_MAX_MS = 60_000;
+/** Those waits, per round (for the summary). */
+const readSettles = [];
 const SEED_ATTEMPTS = 8;
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -881,6 +885,11 @@ try {
   for (let r = 0; r < cfg.rounds; r++) {
     log(`\nround ${r + 1}/${cfg.rounds}: -c ${cfg.concurrency} --connections ${cfg.connections} -z ${cfg.duration} (warm-up ${cfg.warmup} each), load average ${loadavg()[0].toFixed(2)}`);
     for (const name of writeOrder[r % 2]) await runScenario(name, r);
+    // The reads are measured on quiet servers, as the growth measurements are: the shard's LevelDB and etcd may
+    // still be compacting what the write loads wrote. Wait until each uses under 0.1 cores (1 s at least, 60 s at most).
+    const quiet = await Promise.all([settle(cmp.pids[shard0.id], 1000, READ_SETTLE_MAX_MS), settle(etcd.pid, 1000, READ_SETTLE_MAX_MS)]);
+    readSettles.push({ shardMs: quiet[0].ms, etcdMs: quiet[1].ms, timedOut: quiet.some((q) => q.timedOut) });
+    log(`  before the reads: the shard was quiet after ${(quiet[0].ms / 1000).toFixed(1)} s, etcd after ${(quiet[1].ms / 1000).toFixed(1)} s${quiet.some((q) => q.timedOut) ? ' (one did not settle: measured anyway)' : ''}`);
     for (const name of readOrder[r % 2]) await runScenario(name, r);
     if (cfg.h2load && existsSync(o.h2load)) {
       const streams = Math.ceil(cfg.concurrency / cfg.connections);
@@ -1207,6 +1216,10 @@ function markdown() {
   L.push('## Setup', '');
   L.push(`- Load: closed loop, ${cfg.concurrency} calls in flight over ${cfg.connections} HTTP/2 connection(s), one loadgen process (\`--cpus ${cfg.cpus}\`), ${cfg.duration} per measured run after a ${cfg.warmup} warm-up, \`--duration-stop wait\`, deadline ${TIMEOUT}; ${cfg.rounds} round(s), the order of the loads reversed every other round, medians reported. The same settings for every load compared (etcd, Engram, echo).`);
   L.push(`- Payload: ${cfg.valueSize}-byte values / memory contents; etcd keys \`put/<tag>/<worker>/<n>\`, Engram subjects \`bench-<0..99>\` with server-made ids. Writes use \`--exact-templates\` (every call distinct: no deduplication in Engram, no overwrite in etcd); reads use a ring of ${fmt(READ_RING)} pre-encoded random picks of the ${fmt(cfg.seed)} seeded keys / memories.`);
+  if (readSettles.length) {
+    const secs = (k) => readSettles.map((x) => (x[k] / 1000).toFixed(1)).join(', ');
+    L.push(`- Each round writes first, then reads, on the same servers (the shard holds what the write loads wrote). Before the reads the script waits until the shard and etcd each use under 0.1 cores (at least 1 s, at most ${READ_SETTLE_MAX_MS / 1000} s): the shard was quiet after ${secs('shardMs')} s, etcd after ${secs('etcdMs')} s${readSettles.some((x) => x.timedOut) ? ' (in some round one did not settle and was measured anyway)' : ''}.`);
+  }
   L.push(`- Durability: etcd 3.4 fsyncs its WAL before acknowledging (default, not switchable in 3.4); Engram shards fsync each write batch before acknowledging (\`ENGRAM_STORAGE_SYNC=true\`, the default).`);
   L.push(`- Engram: ${cfg.shards} shard(s) (so the direct-to-shard run reaches the same single store as the gateway, as etcd is one member), 1 thought engine, scheduled dreams off; everything else default. Recall is the default (reinforcing) Recall.`);
   L.push(`- etcd: \`${setup.etcd ?? '(not started)'}\``);
