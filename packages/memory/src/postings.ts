@@ -4,6 +4,7 @@ import {
   indexJournalKey,
   indexJournalPrefix,
   indexStateKey,
+  memoryKey,
   postingBlockCodec,
   postingBlockKey,
   postingBlockPrefix,
@@ -15,6 +16,7 @@ import {
   segmentOfJournalKey,
   stringListCodec,
   subjectOfBlockKey,
+  tenantOfMemoryKey,
   type BatchOp,
   type BatchPuts,
   type IndexEntries,
@@ -157,10 +159,7 @@ export class PostingIndex {
         const records = await readRecords(keys);
         records.forEach((r, i) => {
           if (!r || r.indexSegment !== id) return;
-          // Memory key: m ␀ tenant ␀ subject ␀ id.
-          const key = keys[i]!;
-          const tenant = key.slice(2, key.indexOf('\x00', 2));
-          segment.add({ segment: id, tenant, subject: r.subject, id: r.id, terms: r.terms });
+          segment.add({ segment: id, tenant: tenantOfMemoryKey(keys[i]!), subject: r.subject, id: r.id, terms: r.terms });
         });
       }
       segment.sealed = true;
@@ -226,7 +225,7 @@ export class PostingIndex {
     for (const p of postings) {
       let keys = bySegment.get(p.segment);
       if (!keys) bySegment.set(p.segment, (keys = []));
-      keys.push(`m\x00${p.tenant}\x00${p.subject}\x00${p.id}`);
+      keys.push(memoryKey(p.tenant, p.subject, p.id));
     }
     const ops: BatchOp[] = [];
     for (const [segment, keys] of bySegment) {

@@ -6,6 +6,7 @@ import {
   expiryPrefix,
   hashKey,
   memoryIdOf,
+  tenantOfMemoryKey,
   memoryKey,
   parsePostingKey,
   parseTimedKey,
@@ -86,6 +87,10 @@ describe('memory keys', () => {
 
   it('memoryIdOf inverts memoryKey', () => {
     for (const k of allMemoryKeys()) expect(memoryIdOf(k.key)).toBe(k.id);
+  });
+
+  it('tenantOfMemoryKey inverts memoryKey', () => {
+    for (const k of allMemoryKeys()) expect(tenantOfMemoryKey(k.key)).toBe(k.tenant);
   });
 });
 

@@ -163,6 +163,11 @@ export function parsePostingKey(key: string): PostingRef {
   return { tenant: tenant!, term: term!, subject: subject!, id: id! };
 }
 
+/** The tenant of a memory key (`m ␀ tenant ␀ subject ␀ id`). */
+export function tenantOfMemoryKey(key: string): string {
+  return key.slice(Space.Memory.length + 1, key.indexOf(SEP, Space.Memory.length + 1));
+}
+
 /** The id of a memory key (the last component). */
 export function memoryIdOf(key: string): string {
   return key.slice(key.lastIndexOf(SEP) + 1);
