@@ -1,5 +1,5 @@
-import { messageType } from '@engram/protocol';
-import { encodeHashEntry, encodeMemoryRecord } from './record-encoder.js';
+import { messageType, writeVarint64 } from '@engram/protocol';
+import { encodeHashEntry, encodeMemoryRecord, varintSize } from './record-encoder.js';
 import type {
   AccessRecord__Output,
   HashEntry__Output,
@@ -98,8 +98,8 @@ export const postingBlockCodec = {
 
   /** Like encode, for ids already encoded to UTF-8. */
   encodeBytes(ids: readonly Uint8Array[], tf: ArrayLike<number>): Uint8Array {
-    let size = varintBytes(ids.length);
-    for (let i = 0; i < ids.length; i++) size += varintBytes(ids[i]!.length) + ids[i]!.length + varintBytes(tf[i]!);
+    let size = varintSize(ids.length);
+    for (let i = 0; i < ids.length; i++) size += varintSize(ids[i]!.length) + ids[i]!.length + varintSize(tf[i]!);
     const out = Buffer.allocUnsafe(size);
     let pos = putVarint(out, 0, ids.length);
     for (let i = 0; i < ids.length; i++) {
@@ -130,10 +130,10 @@ export const postingBlockCodec = {
 /** A list of strings (a journal entry's memory keys): a count, then each as a varint UTF-8 length and its bytes. */
 export const stringListCodec = {
   encode(list: readonly string[]): Uint8Array {
-    let size = varintBytes(list.length);
+    let size = varintSize(list.length);
     for (const s of list) {
       const len = Buffer.byteLength(s);
-      size += varintBytes(len) + len;
+      size += varintSize(len) + len;
     }
     const out = Buffer.allocUnsafe(size);
     let pos = putVarint(out, 0, list.length);
@@ -160,22 +160,8 @@ export const stringListCodec = {
   },
 };
 
-function varintBytes(n: number): number {
-  let size = 1;
-  for (let v = n >>> 7; v !== 0; v >>>= 7) size += 1;
-  return size;
-}
-
-function putVarint(out: Buffer, at: number, n: number): number {
-  let pos = at;
-  let v = n >>> 0;
-  while (v >= 0x80) {
-    out[pos++] = (v & 0x7f) | 0x80;
-    v >>>= 7;
-  }
-  out[pos++] = v;
-  return pos;
-}
+/** Writes a uint32 varint at `at`; returns the position after it. */
+const putVarint = (out: Buffer, at: number, n: number): number => writeVarint64(out, at, n >>> 0, 0);
 
 function getVarint(buf: Buffer, r: { pos: number }): number {
   let result = 0;

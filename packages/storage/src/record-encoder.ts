@@ -24,7 +24,8 @@ const isPlain = (m: object) => Object.getPrototypeOf(m) === Object.prototype;
 /** Strings shorter than this are measured and written in JS, as protobufjs does (and with its exact bytes). */
 const SHORT_STRING = 40;
 
-function varintSize(v: number): number {
+/** Bytes of a uint32's varint. */
+export function varintSize(v: number): number {
   return v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5;
 }
 
