@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { accessCodec, accessKey, expiryPrefix, memoryKey, prefixEnd, recordCodec, Space } from '@engram/storage';
 import { input, openTestEngine, query, rawStore, streamRequest, testEngines } from './test-engine.js';
-import { MAX_PROMOTED_IDS } from './thoughts.js';
+import { MAX_PROMOTED_IDS } from '@engram/protocol';
 
 const engines = testEngines();
 afterEach(engines.closeAll);

@@ -3,6 +3,7 @@ import { applyFeedback, effectiveLearningRate, initialWeight, promotionScore, sh
 import {
   fromTimestamp,
   invalidArgument,
+  MAX_PROMOTED_IDS,
   layerNumber,
   LAYER_NAMES,
   notFound,
@@ -62,8 +63,6 @@ const PATTERNS_PAGE_MAX = 1000;
 const SUBJECTS_PAGE = 1000;
 const SUBJECTS_PAGE_MAX = 10_000;
 const MAX_TARGETS = 1000;
-/** Most promoted memories a consolidation's answer names (it counts them all). */
-export const MAX_PROMOTED_IDS = 1000;
 /** Weight kinds by wire name: the number is part of the key. */
 const WEIGHT_KINDS: Record<string, number> = { WEIGHT_KIND_MEMORY: 1, WEIGHT_KIND_PATTERN: 2, WEIGHT_KIND_ITEM: 3 };
 const WEIGHT_KIND_NAMES = ['WEIGHT_KIND_UNSPECIFIED', 'WEIGHT_KIND_MEMORY', 'WEIGHT_KIND_PATTERN', 'WEIGHT_KIND_ITEM'] as const;

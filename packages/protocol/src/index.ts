@@ -8,4 +8,5 @@ export * from './time.js';
 export * from './layers.js';
 export * from './page-token.js';
 export * from './prng.js';
+export * from './limits.js';
 export type * from './types.js';

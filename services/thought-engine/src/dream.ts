@@ -2,6 +2,7 @@ import { callShard, type InternalCall } from '@engram/cluster-client';
 import { normaliseContext } from '@engram/learning';
 import {
   invalidArgument,
+  MAX_PROMOTED_IDS,
   type ApplyFeedbackRequest,
   type ApplyFeedbackResponse__Output,
   type ConsolidateRequest,
@@ -50,9 +51,6 @@ export function emptyDream(): SubjectDream {
     insightsWritten: 0, promoted: 0, expired: 0, skipped: 0, insightIds: [], promotedIds: [], minedIncrementally: 0, minedFully: 0,
   };
 }
-
-/** Most promoted memories a dream report names; `promoted` counts them all (as a shard's Consolidate answer). */
-export const MAX_PROMOTED_IDS = 1000;
 
 export function addDream(into: SubjectDream, d: SubjectDream): void {
   for (const k of ['replayed', 'newMemories', 'patternsFound', 'patternsNew', 'patternsStrengthened', 'weightsUpdated', 'insightsWritten', 'promoted', 'expired', 'skipped', 'minedIncrementally', 'minedFully'] as const) {
