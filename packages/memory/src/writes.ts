@@ -31,11 +31,11 @@ import {
   type HlcTimestamp,
   type StoredMemory,
 } from '@engram/storage';
+import { stageMark } from '@engram/telemetry';
 import { queueWrite, subjectLockKey, type ShardContext } from './context.js';
 import { RecentHashes } from './recent-hashes.js';
 import { withAccessStats } from './records.js';
 import type { Hold } from './counters.js';
-import { stageMark } from '@engram/telemetry';
 
 const deflate = promisify(deflateRaw);
 const NO_PAYLOAD = Buffer.alloc(0);

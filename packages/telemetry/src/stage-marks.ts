@@ -16,7 +16,7 @@ export interface StageRecorder {
   mark(stage: Stage, n: number): void;
 }
 
-export const STAGE_RECORDER: unique symbol = Symbol.for('engram.stageTimeline') as never;
+export const STAGE_RECORDER: unique symbol = Symbol.for('engram.stageTimeline');
 
 export function stageMark(stage: Stage, n = 0): void {
   const recorder = (globalThis as { [STAGE_RECORDER]?: StageRecorder })[STAGE_RECORDER];
